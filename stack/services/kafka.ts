@@ -127,4 +127,6 @@ logger.state.name = state.change.logger
 logger.state.level = WARN
 logger.controller.name = org.apache.kafka.controller
 logger.controller.level = WARN
+logger.coordinator.name = org.apache.kafka.coordinator
+logger.coordinator.level = WARN
 `;
