@@ -1,0 +1,57 @@
+import type { ConfigDef, ParsedConfig } from "./config.ts";
+import type { Logger } from "./logger.ts";
+import type { SourceOffset, SourcePartition, TopicPartition } from "./records.ts";
+import type { SinkTask, SourceTask } from "./task.ts";
+
+/** What the engine offers a running connector. */
+export interface ConnectorContext {
+  readonly name: string;
+  readonly logger: Logger;
+  /** Asks the engine to call `taskConfigs` again and restart the tasks, e.g. after the table set changed. */
+  requestTaskReconfiguration(): void;
+  /** Fails the connector with this error; the supervisor decides whether to restart it. */
+  raiseError(error: Error): void;
+}
+
+/**
+ * A connector: the planner of work. Lifecycle, in order:
+ *  1. `validate(config)` may be called any time (also without `start`) to check a config against the
+ *     outside world (reachability, privileges, parsable templates); it returns per-field problems.
+ *  2. `start(config, context)` once; a throw marks the connector FAILED.
+ *  3. `taskConfigs(maxTasks)` returns one config per task (at most maxTasks, at least one).
+ *  4. `stop()` once, also after a failed start; it must be idempotent and release everything.
+ */
+export interface Connector {
+  start(config: ParsedConfig, context: ConnectorContext): Promise<void>;
+  taskConfigs(maxTasks: number): Array<Record<string, string>>;
+  stop(): Promise<void>;
+  validate?(config: ParsedConfig, signal: AbortSignal): Promise<Array<{ field: string; message: string }>>;
+}
+
+/** A connector whose position lives outside Kafka's consumer group or Sluice's offset store. */
+export interface OffsetsAlterable {
+  /**
+   * Called while the connector is STOPPED, before Sluice stores `offsets` (null: reset). Return true
+   * when the connector applied the change to where it keeps its position (e.g. HDFS file names); throw
+   * to refuse it with a message that says why.
+   */
+  alterOffsets(
+    config: ParsedConfig,
+    offsets: ReadonlyArray<{ partition: SourcePartition | TopicPartition; offset: SourceOffset | bigint | null }>,
+  ): Promise<boolean>;
+}
+
+/** A plugin: how Sluice finds, documents, validates and instantiates one connector class. */
+export interface ConnectorPlugin {
+  /** The short name used in `connector.class`, e.g. `mysql-cdc`. */
+  readonly name: string;
+  /** Other accepted `connector.class` values, e.g. the Java class names users already have. */
+  readonly aliases: readonly string[];
+  readonly type: "source" | "sink";
+  readonly version: string;
+  readonly description: string;
+  /** The connector's own keys (the engine adds name, connector.class, tasks.max, topics, …). */
+  readonly config: ConfigDef;
+  createConnector(): Connector & Partial<OffsetsAlterable>;
+  createTask(): SourceTask | SinkTask;
+}

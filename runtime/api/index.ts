@@ -1,0 +1,7 @@
+/** The plugin contract: everything a connector may import from Sluice. */
+export * from "./config.ts";
+export * from "./connector.ts";
+export * from "./errors.ts";
+export * from "./logger.ts";
+export * from "./records.ts";
+export * from "./task.ts";
