@@ -26,6 +26,20 @@ export function serviceDirs(name: string): ServiceDirs {
   return dirs;
 }
 
+/**
+ * The services this run manages: all of them, or those named in `$SLUICE_STACK_ONLY`
+ * (comma-separated), e.g. `SLUICE_STACK_ONLY=kafka,redis` while working on one part.
+ */
+export function selectedServices(env: NodeJS.ProcessEnv = process.env): readonly StackService[] {
+  const only = env.SLUICE_STACK_ONLY?.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (!only || only.length === 0) return SERVICES;
+  const unknown = only.filter((name) => !SERVICES.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    throw new Error(`SLUICE_STACK_ONLY names unknown services: ${unknown.join(", ")} (known: ${SERVICES.map((s) => s.name).join(", ")})`);
+  }
+  return SERVICES.filter((s) => only.includes(s.name));
+}
+
 export interface ServiceReport {
   name: string;
   address: string;
@@ -91,7 +105,7 @@ export async function stackUp(
   onReport: (report: ServiceReport) => void = () => {},
 ): Promise<ServiceReport[]> {
   return Promise.all(
-    SERVICES.map(async (service) => {
+    selectedServices().map(async (service) => {
       const report = await upService(service, env);
       onReport(report);
       return report;
@@ -101,7 +115,7 @@ export async function stackUp(
 
 export async function stackStatus(env: StackEnv = loadStackEnv()): Promise<ServiceReport[]> {
   return Promise.all(
-    SERVICES.map(async (service) => {
+    selectedServices().map(async (service) => {
       const began = Date.now();
       const error = await probeOnce(service, env, 5_000);
       return {
@@ -120,7 +134,7 @@ export async function stackDown(
   env: StackEnv = loadStackEnv(),
 ): Promise<Array<{ name: string; stopped: boolean }>> {
   return Promise.all(
-    [...SERVICES].reverse().map(async (service) => {
+    [...selectedServices()].reverse().map(async (service) => {
       const dirs = serviceDirs(service.name);
       if (service.stop) {
         await service.stop(env, dirs);

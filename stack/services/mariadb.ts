@@ -56,6 +56,7 @@ server_id=1
 log_bin=${join(dirs.data, "binlog")}
 binlog_format=ROW
 binlog_row_image=FULL
+binlog_row_metadata=FULL
 gtid_domain_id=0
 gtid_strict_mode=ON
 expire_logs_days=2
