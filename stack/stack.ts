@@ -31,11 +31,15 @@ export function serviceDirs(name: string): ServiceDirs {
  * (comma-separated), e.g. `SLUICE_STACK_ONLY=kafka,redis` while working on one part.
  */
 export function selectedServices(env: NodeJS.ProcessEnv = process.env): readonly StackService[] {
-  const only = env.SLUICE_STACK_ONLY?.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const only = env.SLUICE_STACK_ONLY?.split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   if (!only || only.length === 0) return SERVICES;
   const unknown = only.filter((name) => !SERVICES.some((s) => s.name === name));
   if (unknown.length > 0) {
-    throw new Error(`SLUICE_STACK_ONLY names unknown services: ${unknown.join(", ")} (known: ${SERVICES.map((s) => s.name).join(", ")})`);
+    throw new Error(
+      `SLUICE_STACK_ONLY names unknown services: ${unknown.join(", ")} (known: ${SERVICES.map((s) => s.name).join(", ")})`,
+    );
   }
   return SERVICES.filter((s) => only.includes(s.name));
 }

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { hostPort, type StackEnv } from "../env.ts";
@@ -16,8 +16,9 @@ const PROBE_DIR = "/tmp/sluice-stack-probe";
  * NameNode RPC listens on 127.0.0.1:$SLUICE_HDFS_NAMENODE_PORT, WebHDFS on the port of $SLUICE_WEBHDFS_URL
  * (MiniDFSCluster always binds 127.0.0.1, so the URL's host must be that). The DataNode binds 127.0.0.1 on
  * ports of its choosing; WebHDFS redirects (CREATE, OPEN, APPEND) point there. Permissions are off and
- * authentication is simple: any `user.name` is accepted, files belong to that user. The namespace and
- * blocks live under `.stack/hdfs/data`, formatted on the first start only, so files survive a restart.
+ * authentication is simple: any `user.name` is accepted and owns what it writes; requests without one act
+ * as $SLUICE_HDFS_USER. The namespace and blocks live under `.stack/hdfs/data`, formatted on the first
+ * start only, so files survive a restart.
  */
 export const hdfs: StackService = {
   name: "hdfs",
@@ -37,7 +38,9 @@ export const hdfs: StackService = {
     const read = await expectStatus(await fetch(open, { signal }), 200, "OPEN on the DataNode");
     const received = Buffer.from(await read.arrayBuffer());
     if (!received.equals(sent)) {
-      throw new Error(`OPEN ${path} returned ${received.length} bytes that differ from the ${sent.length} written`);
+      throw new Error(
+        `OPEN ${path} returned ${received.length} bytes that differ from the ${sent.length} written`,
+      );
     }
     await expectStatus(
       await fetch(webhdfsUrl(env, path, "DELETE"), { method: "DELETE", redirect: "manual", signal }),
@@ -52,13 +55,17 @@ export const hdfs: StackService = {
   },
 
   async start(env, dirs) {
-    const config = hadoopConfig(env, dirs);
+    // Jetty unpacks its web apps under java.io.tmpdir on every start and leaves them behind on SIGTERM.
+    const tmp = join(dirs.root, "tmp");
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
     spawnDetached(dirs, javaBin(), [
       "-Xms128m",
       "-Xmx768m",
       "-XX:+UseG1GC",
       "-Djava.awt.headless=true",
       "-Djava.net.preferIPv4Stack=true",
+      `-Djava.io.tmpdir=${tmp}`,
       ...ADD_OPENS,
       `-Dlog4j.configuration=file:${join(dirs.root, "log4j.properties")}`,
       "-cp",
@@ -72,9 +79,7 @@ export const hdfs: StackService = {
       "-nnhttpport",
       String(hostPort(env.webhdfsUrl).port),
       ...(isFormatted(dirs) ? [] : ["-format"]),
-      "-writeConfig",
-      join(dirs.root, "hdfs-config.xml"),
-      ...Object.entries(config).flatMap(([key, value]) => ["-D", `${key}=${value}`]),
+      ...Object.entries(hadoopConfig(env, dirs, tmp)).flatMap(([key, value]) => ["-D", `${key}=${value}`]),
     ]);
   },
 };
@@ -137,10 +142,11 @@ function isFormatted(dirs: ServiceDirs): boolean {
   return existsSync(join(dirs.data, "name-0-1", "current", "VERSION"));
 }
 
-function hadoopConfig(env: StackEnv, dirs: ServiceDirs): Record<string, string> {
+/** The `-D` settings of the cluster; MiniDFSCluster itself binds every server to 127.0.0.1. */
+function hadoopConfig(env: StackEnv, dirs: ServiceDirs, tmp: string): Record<string, string> {
   return {
     "hdfs.minidfs.basedir": dirs.data,
-    "hadoop.tmp.dir": join(dirs.root, "tmp"),
+    "hadoop.tmp.dir": tmp,
     "dfs.replication": "1",
     "dfs.permissions.enabled": "false",
     "dfs.webhdfs.enabled": "true",
@@ -157,5 +163,7 @@ log4j.logger.org.apache.hadoop.hdfs.server.namenode.FSNamesystem.audit=WARN
 log4j.logger.http.requests=WARN
 log4j.logger.datanode.webhdfs=WARN
 log4j.logger.org.apache.hadoop.hdfs.StateChange=WARN
+log4j.logger.BlockStateChange=WARN
+log4j.logger.org.apache.hadoop.hdfs.server.datanode.fsdataset.impl.FsDatasetAsyncDiskService=WARN
 log4j.logger.org.apache.hadoop.hdfs.server.datanode.DataNode.clienttrace=WARN
 `;

@@ -53,7 +53,9 @@ export const opensearch: StackService = {
 
   async prepare(env, dirs) {
     ensureJars("opensearch", dirs);
-    for (const dir of ["config", "modules", "plugins", "tmp"]) mkdirSync(join(dirs.root, dir), { recursive: true });
+    for (const dir of ["config", "modules", "plugins", "tmp"]) {
+      mkdirSync(join(dirs.root, dir), { recursive: true });
+    }
     writeFileSync(join(dirs.root, "config", "opensearch.yml"), openSearchYml(env, dirs));
     writeFileSync(join(dirs.root, "config", "log4j2.properties"), LOG4J2);
   },
@@ -70,6 +72,8 @@ export const opensearch: StackService = {
       `-Djava.io.tmpdir=${join(dirs.root, "tmp")}`,
       "-Dlog4j2.formatMsgNoLookups=true",
       "-Dlog4j2.disable.jmx=true",
+      // Keeps logging alive while the node's own shutdown hook closes it, so the log shows the stop.
+      "-Dlog4j2.shutdownHookEnabled=false",
       "-Dio.netty.noUnsafe=true",
       "-Dio.netty.noKeySetOptimization=true",
       "-Dio.netty.recycler.maxCapacityPerThread=0",
@@ -84,8 +88,9 @@ export const opensearch: StackService = {
 
 /**
  * A single-node cluster bound to the loopback address only. No security plugin is on the classpath,
- * so HTTP is plain and unauthenticated. Disk-based shard allocation is off so that a nearly full
- * disk never flips indices to read-only. (Launcher.java makes new indices default to no replicas.)
+ * so HTTP is plain and unauthenticated. Disk-based shard allocation is off (and its watermarks are at
+ * 99% should it be turned back on) so that a nearly full disk never flips indices to read-only.
+ * Launcher.java makes new indices default to no replicas.
  */
 function openSearchYml(env: StackEnv, dirs: ServiceDirs): string {
   const http = hostPort(env.opensearchUrl);

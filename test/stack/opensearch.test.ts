@@ -9,7 +9,11 @@ interface SearchResult {
 }
 
 /** Sends a JSON request to the stack's OpenSearch and returns the status and parsed body. */
-async function call<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+async function call<T = unknown>(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const response = await fetch(new URL(path, opensearchUrl), {
     method,
     headers: { "content-type": "application/json" },
@@ -26,14 +30,19 @@ test("a document indexed into a new index is got back by id and found by a match
   });
   expect(created).toMatchObject({ status: 200, body: { acknowledged: true, index } });
 
-  const indexed = await call("PUT", `/${index}/_doc/doc-1?refresh=true`, { title: "sluice sinks kafka records", count: 7 });
+  const indexed = await call("PUT", `/${index}/_doc/doc-1?refresh=true`, {
+    title: "sluice sinks kafka records",
+    count: 7,
+  });
   expect(indexed).toMatchObject({ status: 201, body: { _id: "doc-1", result: "created" } });
 
   const got = await call("GET", `/${index}/_doc/doc-1`);
   expect(got.status).toBe(200);
   expect(got.body).toMatchObject({ found: true, _source: { title: "sluice sinks kafka records", count: 7 } });
 
-  const found = await call<SearchResult>("POST", `/${index}/_search`, { query: { match: { title: "kafka" } } });
+  const found = await call<SearchResult>("POST", `/${index}/_search`, {
+    query: { match: { title: "kafka" } },
+  });
   expect(found.status).toBe(200);
   expect(found.body.hits.total).toEqual({ value: 1, relation: "eq" });
   expect(found.body.hits.hits.map((hit) => [hit._id, hit._source])).toEqual([
