@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadStackEnv, type StackEnv } from "./env.ts";
@@ -103,17 +103,43 @@ export async function upService(service: StackService, env: StackEnv): Promise<S
   }
 }
 
+/**
+ * Runs `work` while holding `.stack/up.lock`, so that two `stack:up` runs (a test run and a shell,
+ * say) never both start the same service. A lock older than 15 minutes is taken as left by a crash.
+ */
+async function withUpLock<T>(work: () => Promise<T>): Promise<T> {
+  const lock = join(STACK_DIR, "up.lock");
+  mkdirSync(STACK_DIR, { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 15 * 60_000)
+        rmSync(lock, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /** Starts every service (in parallel), waiting for each to answer a real request. */
 export async function stackUp(
   env: StackEnv = loadStackEnv(),
   onReport: (report: ServiceReport) => void = () => {},
 ): Promise<ServiceReport[]> {
-  return Promise.all(
-    selectedServices().map(async (service) => {
-      const report = await upService(service, env);
-      onReport(report);
-      return report;
-    }),
+  return withUpLock(() =>
+    Promise.all(
+      selectedServices().map(async (service) => {
+        const report = await upService(service, env);
+        onReport(report);
+        return report;
+      }),
+    ),
   );
 }
 
