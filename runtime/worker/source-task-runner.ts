@@ -1,0 +1,189 @@
+import type { Header, ParsedConfig, SourceRecord, SourceTask, SourceTaskContext } from "../api/index.ts";
+import { isRetriable } from "../api/index.ts";
+import type { Converter } from "../converters/converter.ts";
+import type { OffsetStore, StatusStore } from "../storage/index.ts";
+import type { TransformChain } from "../transforms/chain.ts";
+import { backoffDelay, sleep } from "./backoff.ts";
+import type { ErrorHandler, FailedRecord } from "./error-handler.ts";
+import type { WorkerMetrics } from "./metrics.ts";
+import { SubmittedRecords } from "./submitted-records.ts";
+import { WorkerTask } from "./worker-task.ts";
+import type { TargetState } from "../herder.ts";
+import type { ProduceRecord, RecordMetadata } from "../kafka/types.ts";
+
+/** What the runner needs of the Kafka producer: one promise per record, resolved when Kafka acknowledged it. */
+export interface RecordProducer {
+  send(records: readonly ProduceRecord[]): Array<Promise<RecordMetadata>>;
+  close(): Promise<void>;
+}
+
+export interface SourceTaskRunnerOptions {
+  connector: string;
+  taskId: number;
+  task: SourceTask;
+  /** The task's config, parsed with the plugin's spec. */
+  config: ParsedConfig;
+  context: Omit<SourceTaskContext, "offset">;
+  transforms: TransformChain;
+  keyConverter: Converter;
+  valueConverter: Converter;
+  producer: RecordProducer;
+  offsets: OffsetStore;
+  status: StatusStore;
+  errors: ErrorHandler;
+  metrics: WorkerMetrics;
+  /** offset.flush.interval.ms: how often acknowledged offsets are committed while running. */
+  offsetFlushIntervalMs: number;
+  /** How long to wait after a poll that returned nothing. */
+  idleWaitMs: number;
+  /** Produce requests allowed in flight at once. */
+  maxInFlight: number;
+  initialState: TargetState;
+}
+
+/**
+ * Runs a SourceTask: poll → transforms → converters → Kafka, and commits to the offset store, per
+ * source partition, only the offsets of records that Kafka acknowledged together with every record
+ * before them. A stop waits for in-flight sends and commits; a crash at any point resumes from the
+ * last committed offsets, so records may repeat but none are lost.
+ */
+export class SourceTaskRunner extends WorkerTask {
+  readonly #o: SourceTaskRunnerOptions;
+  readonly #submitted = new SubmittedRecords();
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #knownTopics = new Set<string>();
+  #sendError: unknown;
+  #started = false;
+
+  constructor(options: SourceTaskRunnerOptions) {
+    super(options.taskId, options.context.logger, options.initialState);
+    this.#o = options;
+  }
+
+  protected async execute(signal: AbortSignal): Promise<void> {
+    const o = this.#o;
+    const labels = { connector: o.connector, task: String(o.taskId) };
+    await o.task.start(o.config, { ...o.context, offset: (partition) => o.offsets.get(o.connector, partition) });
+    this.#started = true;
+    let lastCommit = Date.now();
+    let pollFailures = 0;
+    try {
+      while (!signal.aborted) {
+        await this.awaitUnpaused(signal);
+        if (signal.aborted) break;
+        this.#throwIfSendFailed();
+        let records: SourceRecord[] | null;
+        try {
+          records = await o.task.poll(signal);
+          pollFailures = 0;
+        } catch (error) {
+          if (signal.aborted || !isRetriable(error)) throw error;
+          o.context.logger.warn("poll failed; retrying", { error: (error as Error).message });
+          await sleep(backoffDelay(pollFailures++, 200, 30_000), signal);
+          continue;
+        }
+        if (records && records.length > 0) {
+          o.metrics.recordsPolled.inc(labels, records.length);
+          await this.#send(records, signal);
+        } else {
+          await sleep(o.idleWaitMs, signal).catch(() => {});
+        }
+        if (Date.now() - lastCommit >= o.offsetFlushIntervalMs) {
+          await this.#commitOffsets();
+          lastCommit = Date.now();
+        }
+      }
+    } finally {
+      await Promise.allSettled(this.#inFlight);
+      await this.#commitOffsets();
+    }
+    this.#throwIfSendFailed();
+  }
+
+  async #send(records: SourceRecord[], signal: AbortSignal): Promise<void> {
+    const o = this.#o;
+    const began = performance.now();
+    const outgoing: ProduceRecord[] = [];
+    const acks: Array<() => void> = [];
+    for (const record of records) {
+      const submitted = this.#submitted.submit(record.sourcePartition, record.sourceOffset);
+      const failed = () => failedSourceRecord(record);
+      const transformed = await o.errors.execute("TRANSFORMATION", failed(), () => o.transforms.apply(record), signal);
+      if (!transformed) {
+        submitted.ack();
+        continue;
+      }
+      const key = await o.errors.execute("KEY_CONVERTER", failed(), () => o.keyConverter.fromConnectData(transformed.topic, transformed.keySchema, transformed.key), signal);
+      const value =
+        key === undefined
+          ? undefined
+          : await o.errors.execute("VALUE_CONVERTER", failed(), () => o.valueConverter.fromConnectData(transformed.topic, transformed.valueSchema, transformed.value), signal);
+      if (key === undefined || value === undefined) {
+        submitted.ack();
+        continue;
+      }
+      outgoing.push({
+        topic: transformed.topic,
+        ...(transformed.kafkaPartition === undefined ? {} : { partition: transformed.kafkaPartition }),
+        key,
+        value,
+        headers: transformed.headers,
+        ...(transformed.timestamp === undefined ? {} : { timestamp: transformed.timestamp }),
+      });
+      acks.push(() => submitted.ack());
+    }
+    if (outgoing.length === 0) return;
+    while (this.#inFlight.size >= o.maxInFlight) await Promise.race(this.#inFlight);
+    const labels = { connector: o.connector, task: String(o.taskId) };
+    const sending: Promise<void> = Promise.all(o.producer.send(outgoing).map((sent, i) => sent.then(() => acks[i]?.()))).then(
+      async () => {
+        o.metrics.recordsWritten.inc(labels, outgoing.length);
+        o.metrics.batchSeconds.observe(labels, (performance.now() - began) / 1000);
+        for (const record of outgoing) {
+          if (!this.#knownTopics.has(record.topic)) {
+            this.#knownTopics.add(record.topic);
+            await o.status.addTopic(o.connector, record.topic);
+          }
+        }
+      },
+      (error: unknown) => {
+        this.#sendError ??= error;
+      },
+    );
+    this.#inFlight.add(sending);
+    void sending.finally(() => this.#inFlight.delete(sending));
+  }
+
+  #throwIfSendFailed(): void {
+    if (this.#sendError !== undefined) throw this.#sendError;
+  }
+
+  async #commitOffsets(): Promise<void> {
+    const o = this.#o;
+    const committable = this.#submitted.committable();
+    if (committable.length === 0) return;
+    await o.offsets.set(o.connector, committable);
+    o.metrics.lastOffsetCommit.set({ connector: o.connector, task: String(o.taskId) }, Date.now() / 1000);
+    await o.task.commit?.();
+  }
+
+  protected async cleanup(): Promise<void> {
+    try {
+      if (this.#started) await this.#o.task.stop();
+    } finally {
+      await this.#o.producer.close();
+    }
+  }
+
+  protected cancel(): void {
+    void this.#o.task.stop().catch(() => {});
+    void this.#o.producer.close().catch(() => {});
+  }
+}
+
+/** The raw form of a source record that failed before it had bytes: JSON of its key and value. */
+function failedSourceRecord(record: SourceRecord): FailedRecord {
+  const json = (v: unknown) =>
+    v === null || v === undefined ? null : new TextEncoder().encode(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
+  return { topic: record.topic, key: json(record.key), value: json(record.value), headers: record.headers as Header[] };
+}

@@ -1,0 +1,158 @@
+import {
+  type ConnectorPlugin,
+  type Logger,
+  type ParsedConfig,
+  type SinkTask,
+  type SourceTask,
+} from "../api/index.ts";
+import type { WorkerConfig } from "../config/worker-config.ts";
+import { convertersFor } from "../converters/registry.ts";
+import type { TargetState } from "../herder.ts";
+import { KafkaProducer } from "../kafka/producer.ts";
+import { ClientSettings } from "../kafka/settings.ts";
+import { KafkaSinkConsumer } from "../kafka/consumer.ts";
+import type { StatusStore, OffsetStore } from "../storage/index.ts";
+import { buildTransformChain } from "../transforms/chain.ts";
+import { errorHandlingConfig } from "./connector-config.ts";
+import { type DeadLetterWriter, ErrorHandler } from "./error-handler.ts";
+import type { WorkerMetrics } from "./metrics.ts";
+import { SinkTaskRunner } from "./sink-task-runner.ts";
+import { SourceTaskRunner } from "./source-task-runner.ts";
+import type { WorkerTask } from "./worker-task.ts";
+
+/** Everything needed to create one task of a connector. */
+export interface TaskSpec {
+  connector: string;
+  plugin: ConnectorPlugin;
+  /** The connector's resolved config, parsed with the engine's and the plugin's keys. */
+  connectorConfig: ParsedConfig;
+  taskId: number;
+  /** What the connector's taskConfigs returned for this task, merged over the connector config and parsed. */
+  taskConfig: ParsedConfig;
+  initialState: TargetState;
+}
+
+/**
+ * Creates the running form of tasks — plugin task, transforms, converters, Kafka clients, error
+ * handling — from a worker config. As Kafka Connect's Worker; the herder decides what runs.
+ */
+export class Worker {
+  readonly config: WorkerConfig;
+  readonly metrics: WorkerMetrics;
+  readonly #offsets: OffsetStore;
+  readonly #status: StatusStore;
+  readonly #logger: (fields: Record<string, unknown>) => Logger;
+
+  constructor(options: {
+    config: WorkerConfig;
+    metrics: WorkerMetrics;
+    offsets: OffsetStore;
+    status: StatusStore;
+    logger: (fields: Record<string, unknown>) => Logger;
+  }) {
+    this.config = options.config;
+    this.metrics = options.metrics;
+    this.#offsets = options.offsets;
+    this.#status = options.status;
+    this.#logger = options.logger;
+  }
+
+  /** The worker's converter keys as one map, as Kafka Connect's worker config spells them. */
+  #workerConverterKeys(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [prefix, setting] of [
+      ["key.converter", this.config.keyConverter],
+      ["value.converter", this.config.valueConverter],
+    ] as const) {
+      out[prefix] = setting.className;
+      for (const [key, value] of Object.entries(setting.config)) out[`${prefix}.${key}`] = value;
+    }
+    return out;
+  }
+
+  #producer(connector: string, taskId: number, connectorConfig: ParsedConfig, logger: Logger): KafkaProducer {
+    return new KafkaProducer({
+      bootstrapServers: this.config.bootstrapServers,
+      settings: ClientSettings.fromConfigs("producer", prefixed("producer.", this.config.producer), connectorConfig.originals),
+      clientId: `connector-producer-${connector}-${taskId}`,
+      logger,
+    });
+  }
+
+  createTask(spec: TaskSpec): WorkerTask {
+    const { connector, plugin, connectorConfig, taskId, taskConfig, initialState } = spec;
+    const logger = this.#logger({ connector, task: taskId });
+    const labels = { connector, task: String(taskId) };
+    const converters = convertersFor(this.#workerConverterKeys(), connectorConfig.originals);
+    const transforms = buildTransformChain(connectorConfig.originals);
+    const context = { connectorName: connector, taskId, logger };
+    const task = plugin.createTask();
+    const producer = task.kind === "source" ? this.#producer(connector, taskId, connectorConfig, logger) : undefined;
+    let dlqProducer: KafkaProducer | undefined = producer;
+    const dlq: DeadLetterWriter = {
+      write: async (topic, record) => {
+        dlqProducer ??= this.#producer(connector, taskId, connectorConfig, logger);
+        await Promise.all(dlqProducer.send([{ topic, key: record.key, value: record.value, headers: record.headers }]));
+      },
+    };
+    const errors = new ErrorHandler({
+      config: errorHandlingConfig(connectorConfig),
+      logger,
+      dlq,
+      identity: { connector, task: taskId },
+      onError: (stage, deadLettered) => {
+        this.metrics.recordsFailed.inc({ ...labels, stage });
+        if (deadLettered) this.metrics.recordsDeadLettered.inc(labels);
+      },
+    });
+    const common = {
+      connector,
+      taskId,
+      config: taskConfig,
+      transforms,
+      keyConverter: converters.key,
+      valueConverter: converters.value,
+      errors,
+      metrics: this.metrics,
+      offsetFlushIntervalMs: this.config.offsetFlushIntervalMs,
+      initialState,
+    };
+    if (task.kind === "source") {
+      return new SourceTaskRunner({
+        ...common,
+        task: task as SourceTask,
+        context,
+        producer: producer as KafkaProducer,
+        offsets: this.#offsets,
+        status: this.#status,
+        idleWaitMs: 100,
+        maxInFlight: 4,
+      });
+    }
+    const consumerSettings = ClientSettings.fromConfigs("consumer", prefixed("consumer.", this.config.consumer), connectorConfig.originals);
+    return new SinkTaskRunner({
+      ...common,
+      task: task as SinkTask,
+      context,
+      maxPollRecords: Number(consumerSettings.get("max.poll.records")?.value ?? 500),
+      openConsumer: (listener) =>
+        KafkaSinkConsumer.open({
+          bootstrapServers: this.config.bootstrapServers,
+          groupId: `connect-${connector}`,
+          topics: connectorConfig.list("topics"),
+          topicsRegex: connectorConfig.optionalString("topics.regex"),
+          settings: consumerSettings,
+          clientId: `connector-consumer-${connector}-${taskId}`,
+          listener,
+          logger,
+        }),
+      onClose: async () => {
+        await dlqProducer?.close();
+      },
+    });
+  }
+}
+
+function prefixed(prefix: string, config: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).map(([key, value]) => [prefix + key, value]));
+}
