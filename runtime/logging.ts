@@ -1,4 +1,4 @@
-import { pino, type Logger as PinoLogger } from "pino";
+import { type Logger as PinoLogger, pino } from "pino";
 import type { Logger } from "./api/index.ts";
 import type { LoggerLevel, LoggerLevels, LogLevel } from "./rest/loggers.ts";
 
@@ -41,15 +41,17 @@ export class Logging implements LoggerLevels {
   /** A plugin-facing Logger for `name`, with `fields` on every line. */
   logger(name: string, fields: Record<string, unknown> = {}): Logger {
     const base = this.pino(name);
-    const write = (level: "debug" | "info" | "warn" | "error") => (message: string, extra?: Record<string, unknown>) =>
-      base[level]({ ...fields, ...extra }, message);
+    const write =
+      (level: "debug" | "info" | "warn" | "error") => (message: string, extra?: Record<string, unknown>) =>
+        base[level]({ ...fields, ...extra }, message);
     return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
   }
 
   #inheritedLevel(name: string): LogLevel | undefined {
     let best: { length: number; level: LogLevel } | undefined;
     for (const [prefix, { level }] of this.#explicit) {
-      if ((name === prefix || name.startsWith(`${prefix}.`)) && (!best || prefix.length > best.length)) best = { length: prefix.length, level };
+      if ((name === prefix || name.startsWith(`${prefix}.`)) && (!best || prefix.length > best.length))
+        best = { length: prefix.length, level };
     }
     return best?.level;
   }
@@ -62,7 +64,9 @@ export class Logging implements LoggerLevels {
     const explicit = this.#explicit.get(name);
     if (explicit) return explicit;
     if (!this.#named.has(name) && name !== "root") return undefined;
-    const level = this.#inheritedLevel(name) ?? (Object.entries(TO_PINO).find(([, p]) => p === this.root.level)?.[0] as LogLevel);
+    const level =
+      this.#inheritedLevel(name) ??
+      (Object.entries(TO_PINO).find(([, p]) => p === this.root.level)?.[0] as LogLevel);
     return { level, last_modified: null };
   }
 

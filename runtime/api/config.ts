@@ -202,6 +202,8 @@ export class ConfigDef {
       else values.set(key.name, parsed.value);
     }
     const config = new ParsedConfig(values, originals);
+    // Validators may read other keys, so they run only once every key parsed.
+    if (errors.length > 0) return { config, reports: [...reports.values()], errors };
     for (const key of this.#keys.values()) {
       if (!key.validate || !values.has(key.name)) continue;
       const value = values.get(key.name);

@@ -16,34 +16,94 @@ export function commonConnectorConfig(type: "source" | "sink"): ConfigDef {
       description: "Globally unique name of the connector.",
       example: "inventory-cdc",
       importance: "high",
-      validate: (v) => (CONNECTOR_NAME_PATTERN.test(v) ? undefined : "must be 1-249 characters without '/', '\\' or control characters"),
+      validate: (v) =>
+        CONNECTOR_NAME_PATTERN.test(v)
+          ? undefined
+          : "must be 1-249 characters without '/', '\\' or control characters",
     })
     .define({
       name: "connector.class",
       type: "string",
-      description: "The connector plugin: its short name (e.g. mysql-cdc) or the Java class name users already have.",
+      description:
+        "The connector plugin: its short name (e.g. mysql-cdc) or the Java class name users already have.",
       example: "io.debezium.connector.mysql.MySqlConnector",
       importance: "high",
     })
-    .define({ name: "tasks.max", type: "int", default: 1, min: 1, description: "Maximum number of tasks.", importance: "high" })
-    .define({ name: "key.converter", type: "string", default: null, description: "Overrides the worker's key converter." })
-    .define({ name: "value.converter", type: "string", default: null, description: "Overrides the worker's value converter." })
-    .define({ name: "transforms", type: "list", default: [], description: "Aliases of the transformations to apply, in order." })
-    .define({ name: "predicates", type: "list", default: [], description: "Aliases of the predicates used by transformations." })
+    .define({
+      name: "tasks.max",
+      type: "int",
+      default: 1,
+      min: 1,
+      description: "Maximum number of tasks.",
+      importance: "high",
+    })
+    .define({
+      name: "key.converter",
+      type: "string",
+      default: null,
+      description: "Overrides the worker's key converter.",
+    })
+    .define({
+      name: "value.converter",
+      type: "string",
+      default: null,
+      description: "Overrides the worker's value converter.",
+    })
+    .define({
+      name: "transforms",
+      type: "list",
+      default: [],
+      description: "Aliases of the transformations to apply, in order.",
+    })
+    .define({
+      name: "predicates",
+      type: "list",
+      default: [],
+      description: "Aliases of the predicates used by transformations.",
+    })
     .define({
       name: "errors.tolerance",
       type: "string",
       default: "none",
       oneOf: ["none", "all"],
-      description: "none: a bad record fails the task. all: bad records are skipped (and sent to the dead-letter topic if set).",
+      description:
+        "none: a bad record fails the task. all: bad records are skipped (and sent to the dead-letter topic if set).",
     })
-    .define({ name: "errors.retry.timeout", type: "long", default: 0n, min: -1, description: "How long a retriable failure is retried, in ms (-1: forever)." })
-    .define({ name: "errors.retry.delay.max.ms", type: "long", default: 60_000n, min: 1, description: "Longest wait between retries." })
-    .define({ name: "errors.log.enable", type: "boolean", default: false, description: "Log every tolerated error." })
-    .define({ name: "errors.log.include.messages", type: "boolean", default: false, description: "Include the record's key and value in error logs." });
+    .define({
+      name: "errors.retry.timeout",
+      type: "long",
+      default: 0n,
+      min: -1,
+      description: "How long a retriable failure is retried, in ms (-1: forever).",
+    })
+    .define({
+      name: "errors.retry.delay.max.ms",
+      type: "long",
+      default: 60_000n,
+      min: 1,
+      description: "Longest wait between retries.",
+    })
+    .define({
+      name: "errors.log.enable",
+      type: "boolean",
+      default: false,
+      description: "Log every tolerated error.",
+    })
+    .define({
+      name: "errors.log.include.messages",
+      type: "boolean",
+      default: false,
+      description: "Include the record's key and value in error logs.",
+    });
   if (type === "sink") {
     def
-      .define({ name: "topics", type: "list", default: [], description: "Topics to consume (or topics.regex).", example: "dbserver1.inventory.customers" })
+      .define({
+        name: "topics",
+        type: "list",
+        default: [],
+        description: "Topics to consume (or topics.regex).",
+        example: "dbserver1.inventory.customers",
+      })
       .define({
         name: "topics.regex",
         type: "string",
@@ -59,22 +119,68 @@ export function commonConnectorConfig(type: "source" | "sink"): ConfigDef {
           }
         },
       })
-      .define({ name: "errors.deadletterqueue.topic.name", type: "string", default: "", description: "Dead-letter topic for records that fail (with errors.tolerance=all)." })
-      .define({ name: "errors.deadletterqueue.topic.replication.factor", type: "int", default: 1, min: 1, description: "Replication factor of the dead-letter topic when created." })
-      .define({ name: "errors.deadletterqueue.context.headers.enable", type: "boolean", default: true, description: "Add __connect.errors.* headers saying where and why the record failed." });
+      .define({
+        name: "errors.deadletterqueue.topic.name",
+        type: "string",
+        default: "",
+        description: "Dead-letter topic for records that fail (with errors.tolerance=all).",
+      })
+      .define({
+        name: "errors.deadletterqueue.topic.replication.factor",
+        type: "int",
+        default: 1,
+        min: 1,
+        description: "Replication factor of the dead-letter topic when created.",
+      })
+      .define({
+        name: "errors.deadletterqueue.context.headers.enable",
+        type: "boolean",
+        default: true,
+        description: "Add __connect.errors.* headers saying where and why the record failed.",
+      });
   } else {
     def
-      .define({ name: "errors.deadletterqueue.topic.name", type: "string", default: "", description: "Sluice addition: dead-letter topic for source records whose conversion or transformation fails." })
-      .define({ name: "errors.deadletterqueue.context.headers.enable", type: "boolean", default: true, description: "Add __connect.errors.* headers saying where and why the record failed." })
-      .define({ name: "topic.creation.default.partitions", type: "int", default: 1, min: 1, description: "Partitions of topics the connector writes to, when Sluice creates them." })
-      .define({ name: "topic.creation.default.replication.factor", type: "int", default: 1, min: -1, description: "Replication factor of topics Sluice creates." });
+      .define({
+        name: "errors.deadletterqueue.topic.name",
+        type: "string",
+        default: "",
+        description:
+          "Sluice addition: dead-letter topic for source records whose conversion or transformation fails.",
+      })
+      .define({
+        name: "errors.deadletterqueue.context.headers.enable",
+        type: "boolean",
+        default: true,
+        description: "Add __connect.errors.* headers saying where and why the record failed.",
+      })
+      .define({
+        name: "topic.creation.default.partitions",
+        type: "int",
+        default: 1,
+        min: 1,
+        description: "Partitions of topics the connector writes to, when Sluice creates them.",
+      })
+      .define({
+        name: "topic.creation.default.replication.factor",
+        type: "int",
+        default: 1,
+        min: -1,
+        description: "Replication factor of topics Sluice creates.",
+      });
   }
   return def;
 }
 
 /** Checks the rules between keys that a per-key validator cannot see. */
-export function crossFieldErrors(type: "source" | "sink", config: ParsedConfig): Array<{ field: string; message: string }> {
-  if (type === "sink" && config.list("topics").length === 0 && config.optionalString("topics.regex") === null) {
+export function crossFieldErrors(
+  type: "source" | "sink",
+  config: ParsedConfig,
+): Array<{ field: string; message: string }> {
+  if (
+    type === "sink" &&
+    config.list("topics").length === 0 &&
+    config.optionalString("topics.regex") === null
+  ) {
     return [{ field: "topics", message: "a sink connector needs topics or topics.regex" }];
   }
   return [];

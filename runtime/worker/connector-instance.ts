@@ -37,7 +37,10 @@ export class ConnectorInstance {
    * Starts the plugin's connector and returns its task configs; a throw leaves the instance FAILED
    * with the trace (and rethrows).
    */
-  async startConnector(target: TargetState, hooks: { onError(error: Error): void; onReconfigure(): void }): Promise<Array<Record<string, string>>> {
+  async startConnector(
+    target: TargetState,
+    hooks: { onError(error: Error): void; onReconfigure(): void },
+  ): Promise<Array<Record<string, string>>> {
     const connector = this.plugin.createConnector();
     this.#connector = connector;
     try {
@@ -77,7 +80,14 @@ export class ConnectorInstance {
     this.#tasks = taskConfigs.map((taskConfig, taskId) => {
       const supervised = new SupervisedTask({
         create: (initialState) =>
-          worker.createTask({ connector: this.name, plugin: this.plugin, connectorConfig: this.config, taskId, taskConfig, initialState }),
+          worker.createTask({
+            connector: this.name,
+            plugin: this.plugin,
+            connectorConfig: this.config,
+            taskId,
+            taskConfig,
+            initialState,
+          }),
         initialTarget: target === "PAUSED" ? "PAUSED" : "STARTED",
         policy,
         logger: this.#logger,
@@ -90,7 +100,8 @@ export class ConnectorInstance {
   }
 
   setTargetState(target: "STARTED" | "PAUSED"): void {
-    if (this.#state === "RUNNING" || this.#state === "PAUSED") this.#state = target === "PAUSED" ? "PAUSED" : "RUNNING";
+    if (this.#state === "RUNNING" || this.#state === "PAUSED")
+      this.#state = target === "PAUSED" ? "PAUSED" : "RUNNING";
     for (const task of this.#tasks) task.setTargetState(target);
   }
 
@@ -100,7 +111,11 @@ export class ConnectorInstance {
     this.#tasks = [];
     const connector = this.#connector;
     this.#connector = undefined;
-    await connector?.stop().catch((error: unknown) => this.#logger.warn("connector stop failed", { error: (error as Error).message }));
+    await connector
+      ?.stop()
+      .catch((error: unknown) =>
+        this.#logger.warn("connector stop failed", { error: (error as Error).message }),
+      );
     if (this.#state !== "FAILED" || finalState !== "STOPPED") this.#state = finalState;
   }
 

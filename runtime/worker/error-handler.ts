@@ -1,8 +1,15 @@
-import { errorClassName, isRetriable, type Header, type Logger } from "../api/index.ts";
+import { errorClassName, type Header, isRetriable, type Logger } from "../api/index.ts";
 import { backoffDelay, sleep } from "./backoff.ts";
 
 /** Where in the record's path an error happened, as Kafka Connect names the stages. */
-export type Stage = "KEY_CONVERTER" | "VALUE_CONVERTER" | "HEADER_CONVERTER" | "TRANSFORMATION" | "TASK_PUT" | "TASK_POLL" | "KAFKA_PRODUCE";
+export type Stage =
+  | "KEY_CONVERTER"
+  | "VALUE_CONVERTER"
+  | "HEADER_CONVERTER"
+  | "TRANSFORMATION"
+  | "TASK_PUT"
+  | "TASK_POLL"
+  | "KAFKA_PRODUCE";
 
 export interface ErrorHandlingConfig {
   /** errors.tolerance: none fails the task on the first bad record; all skips it (and dead-letters it). */
@@ -33,13 +40,19 @@ export interface FailedRecord {
 
 /** Writes dead-letter records; backed by the Kafka producer. */
 export interface DeadLetterWriter {
-  write(topic: string, record: { key: Uint8Array | null; value: Uint8Array | null; headers: Header[] }): Promise<void>;
+  write(
+    topic: string,
+    record: { key: Uint8Array | null; value: Uint8Array | null; headers: Header[] },
+  ): Promise<void>;
 }
 
 /** Thrown when a failure is not tolerated: the task fails with it. */
 export class ToleranceExceededError extends Error {
   constructor(stage: Stage, cause: unknown) {
-    super(`Tolerance exceeded in error handler at stage ${stage}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    super(
+      `Tolerance exceeded in error handler at stage ${stage}: ${(cause as Error)?.message ?? String(cause)}`,
+      { cause },
+    );
     this.name = "ToleranceExceededError";
   }
 }
@@ -78,8 +91,14 @@ export class ErrorHandler {
   }
 
   /** Runs `operation`; see the class comment for what a failure does. */
-  async execute<T>(stage: Stage, record: FailedRecord, operation: () => T | Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
-    const deadline = this.#config.retryTimeoutMs < 0 ? Number.POSITIVE_INFINITY : Date.now() + this.#config.retryTimeoutMs;
+  async execute<T>(
+    stage: Stage,
+    record: FailedRecord,
+    operation: () => T | Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T | undefined> {
+    const deadline =
+      this.#config.retryTimeoutMs < 0 ? Number.POSITIVE_INFINITY : Date.now() + this.#config.retryTimeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
         return await operation();
@@ -102,11 +121,16 @@ export class ErrorHandler {
   async report(stage: Stage, record: FailedRecord, error: unknown): Promise<void> {
     const tolerated = this.tolerateAll;
     if (this.#config.logEnable || !tolerated) {
-      this.#logger.error(`error at stage ${stage} for ${record.topic}/${record.partition ?? "-"}/${record.offset ?? "-"}`, {
-        stage,
-        error: (error as Error)?.message ?? String(error),
-        ...(this.#config.logIncludeMessages ? { key: decode(record.key), value: decode(record.value) } : {}),
-      });
+      this.#logger.error(
+        `error at stage ${stage} for ${record.topic}/${record.partition ?? "-"}/${record.offset ?? "-"}`,
+        {
+          stage,
+          error: (error as Error)?.message ?? String(error),
+          ...(this.#config.logIncludeMessages
+            ? { key: decode(record.key), value: decode(record.value) }
+            : {}),
+        },
+      );
     }
     if (!tolerated) {
       this.#onError(stage, false);
@@ -114,7 +138,9 @@ export class ErrorHandler {
     }
     const deadLettered = this.#dlq !== undefined && this.#config.dlqTopic !== "";
     if (deadLettered) {
-      const headers = this.#config.dlqContextHeaders ? [...record.headers, ...this.#contextHeaders(stage, record, error)] : record.headers;
+      const headers = this.#config.dlqContextHeaders
+        ? [...record.headers, ...this.#contextHeaders(stage, record, error)]
+        : record.headers;
       await this.#dlq?.write(this.#config.dlqTopic, { key: record.key, value: record.value, headers });
     }
     this.#onError(stage, deadLettered);

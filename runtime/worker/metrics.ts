@@ -63,7 +63,14 @@ export class WorkerMetrics {
 
   /** Drops every series of a connector, when it is deleted. */
   forget(connector: string): void {
-    for (const metric of [this.recordsPolled, this.recordsWritten, this.recordsDeadLettered, this.lastOffsetCommit, this.taskRestarts, this.batchSeconds]) {
+    for (const metric of [
+      this.recordsPolled,
+      this.recordsWritten,
+      this.recordsDeadLettered,
+      this.lastOffsetCommit,
+      this.taskRestarts,
+      this.batchSeconds,
+    ]) {
       metric.remove({ connector });
     }
   }

@@ -125,7 +125,9 @@ export class SinkTaskRunner extends WorkerTask {
       }
     } finally {
       await this.#flushAndCommit().catch((error: unknown) => {
-        o.context.logger.warn("final flush failed; uncommitted records will be redelivered", { error: (error as Error).message });
+        o.context.logger.warn("final flush failed; uncommitted records will be redelivered", {
+          error: (error as Error).message,
+        });
       });
     }
   }
@@ -137,8 +139,20 @@ export class SinkTaskRunner extends WorkerTask {
     const records: SinkRecord[] = [];
     for (const r of raw) {
       const failed = failedRaw(r);
-      const key = await o.errors.execute("KEY_CONVERTER", failed, () => o.keyConverter.toConnectData(r.topic, r.key), signal);
-      const value = key && (await o.errors.execute("VALUE_CONVERTER", failed, () => o.valueConverter.toConnectData(r.topic, r.value), signal));
+      const key = await o.errors.execute(
+        "KEY_CONVERTER",
+        failed,
+        () => o.keyConverter.toConnectData(r.topic, r.key),
+        signal,
+      );
+      const value =
+        key &&
+        (await o.errors.execute(
+          "VALUE_CONVERTER",
+          failed,
+          () => o.valueConverter.toConnectData(r.topic, r.value),
+          signal,
+        ));
       if (key && value) {
         const record: SinkRecord = {
           topic: r.topic,
@@ -151,13 +165,21 @@ export class SinkTaskRunner extends WorkerTask {
           headers: r.headers.map((h) => ({ key: h.key, value: h.value })),
           timestamp: r.timestamp,
         };
-        const transformed = await o.errors.execute("TRANSFORMATION", failed, () => o.transforms.apply(record), signal);
+        const transformed = await o.errors.execute(
+          "TRANSFORMATION",
+          failed,
+          () => o.transforms.apply(record),
+          signal,
+        );
         if (transformed) records.push({ ...record, ...transformed } as SinkRecord);
       }
     }
     if (records.length > 0) await this.#putWithRetry(records, signal);
     for (const r of raw) {
-      this.#consumed.set(topicPartitionKey(r), { partition: { topic: r.topic, partition: r.partition }, offset: r.offset + 1n });
+      this.#consumed.set(topicPartitionKey(r), {
+        partition: { topic: r.topic, partition: r.partition },
+        offset: r.offset + 1n,
+      });
     }
     o.metrics.recordsWritten.inc(labels, records.length);
     o.metrics.batchSeconds.observe(labels, (performance.now() - began) / 1000);
@@ -175,7 +197,9 @@ export class SinkTaskRunner extends WorkerTask {
         if (!isRetriable(error) || signal.aborted) throw error;
         consumer.pause(consumer.assignment());
         const delay = backoffDelay(attempt, 200, 30_000);
-        this.#o.context.logger.warn(`put failed; retrying the batch in ${delay} ms`, { error: (error as Error).message });
+        this.#o.context.logger.warn(`put failed; retrying the batch in ${delay} ms`, {
+          error: (error as Error).message,
+        });
         await sleep(delay, signal);
       }
     }
@@ -189,7 +213,9 @@ export class SinkTaskRunner extends WorkerTask {
     await o.task.flush(offsets);
     const committable = o.task.preCommit ? await o.task.preCommit(offsets) : offsets;
     if (committable.size === 0) return;
-    await this.#consumer.commit([...committable.values()].map(({ partition, offset }) => ({ ...partition, offset })));
+    await this.#consumer.commit(
+      [...committable.values()].map(({ partition, offset }) => ({ ...partition, offset })),
+    );
     o.metrics.lastOffsetCommit.set({ connector: o.connector, task: String(o.taskId) }, Date.now() / 1000);
   }
 
@@ -209,12 +235,21 @@ export class SinkTaskRunner extends WorkerTask {
 }
 
 function failedRaw(r: RawRecord): FailedRecord {
-  return { topic: r.topic, partition: r.partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers };
+  return {
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.offset,
+    key: r.key,
+    value: r.value,
+    headers: r.headers,
+  };
 }
 
 function failedSinkRecord(record: SinkRecord): FailedRecord {
   const json = (v: unknown) =>
-    v === null || v === undefined ? null : new TextEncoder().encode(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
+    v === null || v === undefined
+      ? null
+      : new TextEncoder().encode(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
   return {
     topic: record.topic,
     partition: record.kafkaPartition,

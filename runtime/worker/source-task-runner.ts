@@ -1,6 +1,8 @@
 import type { Header, ParsedConfig, SourceRecord, SourceTask, SourceTaskContext } from "../api/index.ts";
 import { isRetriable } from "../api/index.ts";
 import type { Converter } from "../converters/converter.ts";
+import type { TargetState } from "../herder.ts";
+import type { ProduceRecord, RecordMetadata } from "../kafka/types.ts";
 import type { OffsetStore, StatusStore } from "../storage/index.ts";
 import type { TransformChain } from "../transforms/chain.ts";
 import { backoffDelay, sleep } from "./backoff.ts";
@@ -8,8 +10,6 @@ import type { ErrorHandler, FailedRecord } from "./error-handler.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 import { SubmittedRecords } from "./submitted-records.ts";
 import { WorkerTask } from "./worker-task.ts";
-import type { TargetState } from "../herder.ts";
-import type { ProduceRecord, RecordMetadata } from "../kafka/types.ts";
 
 /** What the runner needs of the Kafka producer: one promise per record, resolved when Kafka acknowledged it. */
 export interface RecordProducer {
@@ -30,6 +30,8 @@ export interface SourceTaskRunnerOptions {
   producer: RecordProducer;
   offsets: OffsetStore;
   status: StatusStore;
+  /** Creates the topic when it does not exist yet (Kafka Connect's topic.creation); idempotent. */
+  ensureTopic(topic: string): Promise<void>;
   errors: ErrorHandler;
   metrics: WorkerMetrics;
   /** offset.flush.interval.ms: how often acknowledged offsets are committed while running. */
@@ -63,7 +65,10 @@ export class SourceTaskRunner extends WorkerTask {
   protected async execute(signal: AbortSignal): Promise<void> {
     const o = this.#o;
     const labels = { connector: o.connector, task: String(o.taskId) };
-    await o.task.start(o.config, { ...o.context, offset: (partition) => o.offsets.get(o.connector, partition) });
+    await o.task.start(o.config, {
+      ...o.context,
+      offset: (partition) => o.offsets.get(o.connector, partition),
+    });
     this.#started = true;
     let lastCommit = Date.now();
     let pollFailures = 0;
@@ -108,16 +113,36 @@ export class SourceTaskRunner extends WorkerTask {
     for (const record of records) {
       const submitted = this.#submitted.submit(record.sourcePartition, record.sourceOffset);
       const failed = () => failedSourceRecord(record);
-      const transformed = await o.errors.execute("TRANSFORMATION", failed(), () => o.transforms.apply(record), signal);
+      const transformed = await o.errors.execute(
+        "TRANSFORMATION",
+        failed(),
+        () => o.transforms.apply(record),
+        signal,
+      );
       if (!transformed) {
         submitted.ack();
         continue;
       }
-      const key = await o.errors.execute("KEY_CONVERTER", failed(), () => o.keyConverter.fromConnectData(transformed.topic, transformed.keySchema, transformed.key), signal);
+      const key = await o.errors.execute(
+        "KEY_CONVERTER",
+        failed(),
+        () => o.keyConverter.fromConnectData(transformed.topic, transformed.keySchema, transformed.key),
+        signal,
+      );
       const value =
         key === undefined
           ? undefined
-          : await o.errors.execute("VALUE_CONVERTER", failed(), () => o.valueConverter.fromConnectData(transformed.topic, transformed.valueSchema, transformed.value), signal);
+          : await o.errors.execute(
+              "VALUE_CONVERTER",
+              failed(),
+              () =>
+                o.valueConverter.fromConnectData(
+                  transformed.topic,
+                  transformed.valueSchema,
+                  transformed.value,
+                ),
+              signal,
+            );
       if (key === undefined || value === undefined) {
         submitted.ack();
         continue;
@@ -133,18 +158,20 @@ export class SourceTaskRunner extends WorkerTask {
       acks.push(() => submitted.ack());
     }
     if (outgoing.length === 0) return;
+    for (const record of outgoing) {
+      if (this.#knownTopics.has(record.topic)) continue;
+      await o.ensureTopic(record.topic);
+      await o.status.addTopic(o.connector, record.topic);
+      this.#knownTopics.add(record.topic);
+    }
     while (this.#inFlight.size >= o.maxInFlight) await Promise.race(this.#inFlight);
     const labels = { connector: o.connector, task: String(o.taskId) };
-    const sending: Promise<void> = Promise.all(o.producer.send(outgoing).map((sent, i) => sent.then(() => acks[i]?.()))).then(
-      async () => {
+    const sending: Promise<void> = Promise.all(
+      o.producer.send(outgoing).map((sent, i) => sent.then(() => acks[i]?.())),
+    ).then(
+      () => {
         o.metrics.recordsWritten.inc(labels, outgoing.length);
         o.metrics.batchSeconds.observe(labels, (performance.now() - began) / 1000);
-        for (const record of outgoing) {
-          if (!this.#knownTopics.has(record.topic)) {
-            this.#knownTopics.add(record.topic);
-            await o.status.addTopic(o.connector, record.topic);
-          }
-        }
       },
       (error: unknown) => {
         this.#sendError ??= error;
@@ -184,6 +211,13 @@ export class SourceTaskRunner extends WorkerTask {
 /** The raw form of a source record that failed before it had bytes: JSON of its key and value. */
 function failedSourceRecord(record: SourceRecord): FailedRecord {
   const json = (v: unknown) =>
-    v === null || v === undefined ? null : new TextEncoder().encode(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
-  return { topic: record.topic, key: json(record.key), value: json(record.value), headers: record.headers as Header[] };
+    v === null || v === undefined
+      ? null
+      : new TextEncoder().encode(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
+  return {
+    topic: record.topic,
+    key: json(record.key),
+    value: json(record.value),
+    headers: record.headers as Header[],
+  };
 }

@@ -1,13 +1,13 @@
 import {
-  ConfigDef,
+  type ConfigDef,
   ConfigError,
   type ConnectorPlugin,
   ErrorCode,
   type Logger,
   type ParsedConfig,
+  SluiceError,
   type SourceOffset,
   type SourcePartition,
-  SluiceError,
 } from "../api/index.ts";
 import { restorePlaceholders } from "../config/config-providers.ts";
 import type {
@@ -79,7 +79,9 @@ export class StandaloneHerder implements Herder {
     return this.#serial(async () => {
       for (const name of await this.#stores.config.list()) {
         await this.#startConnector(name).catch((error: unknown) =>
-          this.#logger({ connector: name }).error("connector failed to start", { error: (error as Error).message }),
+          this.#logger({ connector: name }).error("connector failed to start", {
+            error: (error as Error).message,
+          }),
         );
       }
       this.#ready = true;
@@ -120,10 +122,14 @@ export class StandaloneHerder implements Herder {
   async #validateForPut(name: string, config: ConnectorConfig): Promise<ConnectorPlugin> {
     const connectorClass = config["connector.class"];
     if (connectorClass === undefined || connectorClass.trim() === "") {
-      throw new ConfigError([{ field: "connector.class", message: "is required: the connector plugin, e.g. mysql-cdc" }]);
+      throw new ConfigError([
+        { field: "connector.class", message: "is required: the connector plugin, e.g. mysql-cdc" },
+      ]);
     }
     if (config.name !== undefined && config.name !== name) {
-      throw new ConfigError([{ field: "name", message: `must match the connector's name "${name}"; got "${config.name}"` }]);
+      throw new ConfigError([
+        { field: "name", message: `must match the connector's name "${name}"; got "${config.name}"` },
+      ]);
     }
     const plugin = this.#plugins.resolve(connectorClass);
     const parsed = this.#parse(plugin, await this.#resolve({ ...config, name }));
@@ -157,7 +163,14 @@ export class StandaloneHerder implements Herder {
     for (const problem of external) {
       const report = reports.find((r) => r.name === problem.field);
       if (report) report.errors.push(problem.message);
-      else reports.push({ name: problem.field, value: config[problem.field] ?? null, recommended_values: [], errors: [problem.message], visible: true });
+      else
+        reports.push({
+          name: problem.field,
+          value: config[problem.field] ?? null,
+          recommended_values: [],
+          errors: [problem.message],
+          visible: true,
+        });
     }
     const keys = new Map(def.keys().map((key, order) => [key.name, { key, order }]));
     const groups = [...new Set(def.keys().map((key) => key.group ?? "Common"))];
@@ -193,7 +206,8 @@ export class StandaloneHerder implements Herder {
     try {
       taskConfigs = await instance.startConnector(entry.targetState, {
         onError: () => void this.#writeConnectorStatus(instance),
-        onReconfigure: () => void this.#serial(() => this.#restartConnector(name, { includeTasks: true, onlyFailed: false })),
+        onReconfigure: () =>
+          void this.#serial(() => this.#restartConnector(name, { includeTasks: true, onlyFailed: false })),
       });
     } catch (error) {
       logger.error("connector failed to start", { error: (error as Error).message });
@@ -209,10 +223,19 @@ export class StandaloneHerder implements Herder {
       this.#worker,
       parsedTasks,
       entry.targetState,
-      { initialBackoffMs: policy.backoffInitialMs, maxBackoffMs: policy.backoffMaxMs, budget: policy.budget, windowMs: policy.windowMs },
+      {
+        initialBackoffMs: policy.backoffInitialMs,
+        maxBackoffMs: policy.backoffMaxMs,
+        budget: policy.budget,
+        windowMs: policy.windowMs,
+      },
       (task, status) => {
         void this.#stores.status
-          .putTask(name, task, { state: status.state, workerId: this.workerId, ...(status.trace ? { trace: status.trace } : {}) })
+          .putTask(name, task, {
+            state: status.state,
+            workerId: this.workerId,
+            ...(status.trace ? { trace: status.trace } : {}),
+          })
           .catch(() => {});
       },
     );
@@ -240,7 +263,11 @@ export class StandaloneHerder implements Herder {
 
   async #writeConnectorStatus(instance: ConnectorInstance): Promise<void> {
     const { state, trace } = instance.status;
-    await this.#stores.status.putConnector(instance.name, { state, workerId: this.workerId, ...(trace ? { trace } : {}) });
+    await this.#stores.status.putConnector(instance.name, {
+      state,
+      workerId: this.workerId,
+      ...(trace ? { trace } : {}),
+    });
   }
 
   async #entry(name: string) {
@@ -262,7 +289,11 @@ export class StandaloneHerder implements Herder {
       await this.#validateForPut(name, config);
       const stored = { ...config, name };
       await this.#stopConnector(name);
-      await this.#stores.config.put(name, stored, existing ? {} : { initialState: options.initialState ?? "STARTED" });
+      await this.#stores.config.put(
+        name,
+        stored,
+        existing ? {} : { initialState: options.initialState ?? "STARTED" },
+      );
       await this.#startConnector(name);
       return { created: existing === null, info: await this.#info(name) };
     });
@@ -372,7 +403,10 @@ export class StandaloneHerder implements Herder {
   async #status(name: string): Promise<ConnectorStateInfo> {
     const entry = await this.#entry(name);
     const plugin = this.#plugins.resolve(entry.config["connector.class"] ?? "");
-    const connector = (await this.#stores.status.connector(name)) ?? { state: "UNASSIGNED" as const, workerId: this.workerId };
+    const connector = (await this.#stores.status.connector(name)) ?? {
+      state: "UNASSIGNED" as const,
+      workerId: this.workerId,
+    };
     const tasks = await this.#stores.status.tasks(name);
     return {
       name,
@@ -432,10 +466,16 @@ export class StandaloneHerder implements Herder {
     return entries.map((e) => ({ partition: { ...e.partition }, offset: { ...e.offset } }));
   }
 
-  async connectorOffsetsAt(name: string, to: "earliest" | "latest" | { timestamp: number }): Promise<ConnectorOffset[]> {
+  async connectorOffsetsAt(
+    name: string,
+    to: "earliest" | "latest" | { timestamp: number },
+  ): Promise<ConnectorOffset[]> {
     const { plugin, parsed } = await this.#offsetTarget(name);
     if (plugin.type !== "sink") {
-      throw new SluiceError(ErrorCode.BAD_REQUEST, `Connector ${name} is a source; only a sink's offsets can be looked up by position or time`);
+      throw new SluiceError(
+        ErrorCode.BAD_REQUEST,
+        `Connector ${name} is a source; only a sink's offsets can be looked up by position or time`,
+      );
     }
     let topics = parsed.list("topics");
     const regex = parsed.optionalString("topics.regex");
@@ -443,7 +483,10 @@ export class StandaloneHerder implements Herder {
     const out: ConnectorOffset[] = [];
     for (const topic of topics) {
       for (const listed of await this.#admin.listOffsets(topic, to)) {
-        out.push({ partition: { kafka_topic: topic, kafka_partition: listed.partition }, offset: { kafka_offset: Number(listed.offset) } });
+        out.push({
+          partition: { kafka_topic: topic, kafka_partition: listed.partition },
+          offset: { kafka_offset: Number(listed.offset) },
+        });
       }
     }
     return out;
@@ -462,18 +505,28 @@ export class StandaloneHerder implements Herder {
     return this.#serial(async () => {
       const { entry, plugin, parsed } = await this.#offsetTarget(name);
       this.#requireStopped(name, entry.targetState);
-      if (offsets.length === 0) throw new SluiceError(ErrorCode.BAD_REQUEST, "The offsets to alter must not be empty");
+      if (offsets.length === 0)
+        throw new SluiceError(ErrorCode.BAD_REQUEST, "The offsets to alter must not be empty");
       const connector = plugin.createConnector();
       if (plugin.type === "sink") {
         const parsedOffsets = offsets.map(sinkOffset);
-        await connector.alterOffsets?.(parsed, parsedOffsets.map((o) => ({ partition: { topic: o.topic, partition: o.partition }, offset: o.offset })));
+        await connector.alterOffsets?.(
+          parsed,
+          parsedOffsets.map((o) => ({
+            partition: { topic: o.topic, partition: o.partition },
+            offset: o.offset,
+          })),
+        );
         const toDelete = parsedOffsets.filter((o) => o.offset === null);
         const toSet = parsedOffsets.filter((o): o is typeof o & { offset: bigint } => o.offset !== null);
         if (toSet.length > 0) await this.#admin.alterGroupOffsets(sinkGroup(name), toSet);
         if (toDelete.length > 0) await this.#admin.deleteGroupOffsets(sinkGroup(name), toDelete);
         return ALTERED;
       }
-      const entries = offsets.map((o) => ({ partition: o.partition as SourcePartition, offset: o.offset as SourceOffset | null }));
+      const entries = offsets.map((o) => ({
+        partition: o.partition as SourcePartition,
+        offset: o.offset as SourceOffset | null,
+      }));
       await connector.alterOffsets?.(parsed, entries);
       await this.#stores.offsets.set(name, entries);
       return ALTERED;
@@ -487,12 +540,18 @@ export class StandaloneHerder implements Herder {
       const connector = plugin.createConnector();
       if (plugin.type === "sink") {
         const current = await this.#admin.listGroupOffsets(sinkGroup(name));
-        await connector.alterOffsets?.(parsed, current.map((o) => ({ partition: { topic: o.topic, partition: o.partition }, offset: null })));
+        await connector.alterOffsets?.(
+          parsed,
+          current.map((o) => ({ partition: { topic: o.topic, partition: o.partition }, offset: null })),
+        );
         await this.#admin.deleteGroupOffsets(sinkGroup(name), current);
         return RESET;
       }
       const current = await this.#stores.offsets.getAll(name);
-      await connector.alterOffsets?.(parsed, current.map((e) => ({ partition: e.partition, offset: null })));
+      await connector.alterOffsets?.(
+        parsed,
+        current.map((e) => ({ partition: e.partition, offset: null })),
+      );
       await this.#stores.offsets.reset(name);
       return RESET;
     });
@@ -501,7 +560,9 @@ export class StandaloneHerder implements Herder {
   // ---- plugins and health ----
 
   async plugins(options: { connectorsOnly: boolean }): Promise<PluginInfo[]> {
-    const connectors: PluginInfo[] = this.#plugins.list().map((p) => ({ class: p.name, type: p.type, version: p.version }));
+    const connectors: PluginInfo[] = this.#plugins
+      .list()
+      .map((p) => ({ class: p.name, type: p.type, version: p.version }));
     if (options.connectorsOnly) return connectors;
     return connectors;
   }
@@ -524,7 +585,11 @@ function notFound(name: string): SluiceError {
 }
 
 function stateInfo(status: { state: StateInfo["state"]; workerId: string; trace?: string }): StateInfo {
-  return { state: status.state, worker_id: status.workerId, ...(status.trace ? { trace: status.trace } : {}) };
+  return {
+    state: status.state,
+    worker_id: status.workerId,
+    ...(status.trace ? { trace: status.trace } : {}),
+  };
 }
 
 export function sinkGroup(connector: string): string {
@@ -535,12 +600,18 @@ function sinkOffset(o: ConnectorOffset): { topic: string; partition: number; off
   const topic = o.partition.kafka_topic;
   const partition = o.partition.kafka_partition;
   if (typeof topic !== "string" || !Number.isInteger(partition)) {
-    throw new SluiceError(ErrorCode.BAD_REQUEST, "A sink offset's partition must have kafka_topic (a string) and kafka_partition (an integer)");
+    throw new SluiceError(
+      ErrorCode.BAD_REQUEST,
+      "A sink offset's partition must have kafka_topic (a string) and kafka_partition (an integer)",
+    );
   }
   if (o.offset === null) return { topic, partition: partition as number, offset: null };
   const offset = o.offset.kafka_offset;
   if (!(typeof offset === "number" || typeof offset === "string") || !/^\d+$/.test(String(offset))) {
-    throw new SluiceError(ErrorCode.BAD_REQUEST, "A sink offset must be {\"kafka_offset\": <a non-negative integer>} or null");
+    throw new SluiceError(
+      ErrorCode.BAD_REQUEST,
+      'A sink offset must be {"kafka_offset": <a non-negative integer>} or null',
+    );
   }
   return { topic, partition: partition as number, offset: BigInt(offset) };
 }

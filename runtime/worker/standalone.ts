@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { INSTALLED_PLUGINS } from "../../connectors/index.ts";
-import { ConfigError, SluiceError } from "../api/index.ts";
+import { ConfigError, type ConnectorPlugin, SluiceError } from "../api/index.ts";
 import { loadWorkerConfig } from "../config/worker-config.ts";
 import type { ConnectorConfig, Herder } from "../herder.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
@@ -18,13 +18,22 @@ async function readConnectorFile(path: string): Promise<{ name: string; config: 
   try {
     document = JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
-    throw new ConfigError([{ field: path, message: `cannot read a connector JSON file: ${(error as Error).message}` }]);
+    throw new ConfigError([
+      { field: path, message: `cannot read a connector JSON file: ${(error as Error).message}` },
+    ]);
   }
   const { name, config } = (document ?? {}) as { name?: unknown; config?: unknown };
   if (typeof name !== "string" || typeof config !== "object" || config === null) {
-    throw new ConfigError([{ field: path, message: 'must be {"name": "...", "config": {...}} as Kafka Connect\'s REST API takes it' }]);
+    throw new ConfigError([
+      {
+        field: path,
+        message: 'must be {"name": "...", "config": {...}} as Kafka Connect\'s REST API takes it',
+      },
+    ]);
   }
-  const strings = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+  const strings = Object.fromEntries(
+    Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
   return { name, config: strings };
 }
 
@@ -36,8 +45,15 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Starts a standalone worker: stores, connectors from the files (created or updated), REST API. */
-export async function startStandalone(workerPath: string, connectorPaths: readonly string[]): Promise<RunningWorker> {
+/**
+ * Starts a standalone worker: stores, connectors from the files (created or updated), REST API.
+ * `plugins` replaces the installed connector plugins (tests add their own).
+ */
+export async function startStandalone(
+  workerPath: string,
+  connectorPaths: readonly string[],
+  options: { plugins?: readonly ConnectorPlugin[] } = {},
+): Promise<RunningWorker> {
   const config = await loadWorkerConfig(workerPath);
   const logging = new Logging();
   const log = logging.logger("sluice.worker");
@@ -45,10 +61,27 @@ export async function startStandalone(workerPath: string, connectorPaths: readon
   const connectorFiles = await Promise.all(connectorPaths.map(readConnectorFile));
   const stores = await openFileStores({ dataDir: config.dataDir, offsetFile: config.offsetStorageFile });
   const metrics = new WorkerMetrics();
-  const admin = new KafkaAdmin({ bootstrapServers: config.bootstrapServers, logger: logging.logger("sluice.kafka") });
-  const connectorLogger = (fields: Record<string, unknown>) => logging.logger(`sluice.connector.${String(fields.connector ?? "")}`, fields);
-  const worker = new Worker({ config, metrics, offsets: stores.offsets, status: stores.status, logger: connectorLogger });
-  const herder = new StandaloneHerder({ stores, plugins: new PluginRegistry(INSTALLED_PLUGINS), worker, admin, logger: connectorLogger });
+  const admin = new KafkaAdmin({
+    bootstrapServers: config.bootstrapServers,
+    logger: logging.logger("sluice.kafka"),
+  });
+  const connectorLogger = (fields: Record<string, unknown>) =>
+    logging.logger(`sluice.connector.${String(fields.connector ?? "")}`, fields);
+  const worker = new Worker({
+    config,
+    metrics,
+    offsets: stores.offsets,
+    status: stores.status,
+    admin,
+    logger: connectorLogger,
+  });
+  const herder = new StandaloneHerder({
+    stores,
+    plugins: new PluginRegistry(options.plugins ?? INSTALLED_PLUGINS),
+    worker,
+    admin,
+    logger: connectorLogger,
+  });
   await herder.start();
   for (const { name, config: connectorConfig } of connectorFiles) {
     await herder.putConnectorConfig(name, connectorConfig, { allowReplace: true });

@@ -61,7 +61,12 @@ export class SupervisedTask {
 
   get status(): SupervisedStatus {
     const task = this.#task;
-    if (!task) return { state: this.#lastFailure ? "FAILED" : "UNASSIGNED", trace: this.#lastFailure, restarts: this.#restarts };
+    if (!task)
+      return {
+        state: this.#lastFailure ? "FAILED" : "UNASSIGNED",
+        trace: this.#lastFailure,
+        restarts: this.#restarts,
+      };
     if (task.state === "FAILED") return { state: "FAILED", trace: task.trace, restarts: this.#restarts };
     return { state: task.state, restarts: this.#restarts };
   }
@@ -95,12 +100,19 @@ export class SupervisedTask {
     const now = this.#now();
     this.#restartTimes = this.#restartTimes.filter((t) => now - t < this.#policy.windowMs);
     if (this.#restartTimes.length >= this.#policy.budget) {
-      this.#logger.error(`task failed and its restart budget (${this.#policy.budget} in ${this.#policy.windowMs} ms) is spent; it stays FAILED`, {
-        error: (error as Error)?.message,
-      });
+      this.#logger.error(
+        `task failed and its restart budget (${this.#policy.budget} in ${this.#policy.windowMs} ms) is spent; it stays FAILED`,
+        {
+          error: (error as Error)?.message,
+        },
+      );
       return;
     }
-    const delay = backoffDelay(this.#restartTimes.length, this.#policy.initialBackoffMs, this.#policy.maxBackoffMs);
+    const delay = backoffDelay(
+      this.#restartTimes.length,
+      this.#policy.initialBackoffMs,
+      this.#policy.maxBackoffMs,
+    );
     this.#restartTimes.push(now);
     this.#logger.warn(`task failed; restarting in ${delay} ms`, { error: (error as Error)?.message });
     this.#timer = setTimeout(() => {

@@ -71,7 +71,8 @@ export abstract class WorkerTask {
   /** Moves toward PAUSED or RUNNING; a paused loop holds at its next `awaitUnpaused`. */
   setTargetState(target: "STARTED" | "PAUSED"): void {
     this.#paused = target === "PAUSED";
-    if (this.#state === "RUNNING" || this.#state === "PAUSED") this.#state = this.#paused ? "PAUSED" : "RUNNING";
+    if (this.#state === "RUNNING" || this.#state === "PAUSED")
+      this.#state = this.#paused ? "PAUSED" : "RUNNING";
     if (!this.#paused) {
       this.#wakeUnpaused?.();
       this.#wakeUnpaused = undefined;
@@ -91,7 +92,13 @@ export abstract class WorkerTask {
       const timedOut = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), timeoutMs);
       });
-      const outcome = await Promise.race([this.#done.then(() => "done" as const, () => "done" as const), timedOut]);
+      const outcome = await Promise.race([
+        this.#done.then(
+          () => "done" as const,
+          () => "done" as const,
+        ),
+        timedOut,
+      ]);
       clearTimeout(timer);
       if (outcome === "timeout") {
         this.logger.warn(`task did not stop within ${timeoutMs} ms; cancelled`);

@@ -1,17 +1,12 @@
-import {
-  type ConnectorPlugin,
-  type Logger,
-  type ParsedConfig,
-  type SinkTask,
-  type SourceTask,
-} from "../api/index.ts";
+import type { ConnectorPlugin, Logger, ParsedConfig, SinkTask, SourceTask } from "../api/index.ts";
 import type { WorkerConfig } from "../config/worker-config.ts";
 import { convertersFor } from "../converters/registry.ts";
 import type { TargetState } from "../herder.ts";
+import type { KafkaAdmin } from "../kafka/admin.ts";
+import { KafkaSinkConsumer } from "../kafka/consumer.ts";
 import { KafkaProducer } from "../kafka/producer.ts";
 import { ClientSettings } from "../kafka/settings.ts";
-import { KafkaSinkConsumer } from "../kafka/consumer.ts";
-import type { StatusStore, OffsetStore } from "../storage/index.ts";
+import type { OffsetStore, StatusStore } from "../storage/index.ts";
 import { buildTransformChain } from "../transforms/chain.ts";
 import { errorHandlingConfig } from "./connector-config.ts";
 import { type DeadLetterWriter, ErrorHandler } from "./error-handler.ts";
@@ -41,6 +36,7 @@ export class Worker {
   readonly metrics: WorkerMetrics;
   readonly #offsets: OffsetStore;
   readonly #status: StatusStore;
+  readonly #admin: KafkaAdmin;
   readonly #logger: (fields: Record<string, unknown>) => Logger;
 
   constructor(options: {
@@ -48,12 +44,14 @@ export class Worker {
     metrics: WorkerMetrics;
     offsets: OffsetStore;
     status: StatusStore;
+    admin: KafkaAdmin;
     logger: (fields: Record<string, unknown>) => Logger;
   }) {
     this.config = options.config;
     this.metrics = options.metrics;
     this.#offsets = options.offsets;
     this.#status = options.status;
+    this.#admin = options.admin;
     this.#logger = options.logger;
   }
 
@@ -73,7 +71,11 @@ export class Worker {
   #producer(connector: string, taskId: number, connectorConfig: ParsedConfig, logger: Logger): KafkaProducer {
     return new KafkaProducer({
       bootstrapServers: this.config.bootstrapServers,
-      settings: ClientSettings.fromConfigs("producer", prefixed("producer.", this.config.producer), connectorConfig.originals),
+      settings: ClientSettings.fromConfigs(
+        "producer",
+        prefixed("producer.", this.config.producer),
+        connectorConfig.originals,
+      ),
       clientId: `connector-producer-${connector}-${taskId}`,
       logger,
     });
@@ -87,12 +89,15 @@ export class Worker {
     const transforms = buildTransformChain(connectorConfig.originals);
     const context = { connectorName: connector, taskId, logger };
     const task = plugin.createTask();
-    const producer = task.kind === "source" ? this.#producer(connector, taskId, connectorConfig, logger) : undefined;
+    const producer =
+      task.kind === "source" ? this.#producer(connector, taskId, connectorConfig, logger) : undefined;
     let dlqProducer: KafkaProducer | undefined = producer;
     const dlq: DeadLetterWriter = {
       write: async (topic, record) => {
         dlqProducer ??= this.#producer(connector, taskId, connectorConfig, logger);
-        await Promise.all(dlqProducer.send([{ topic, key: record.key, value: record.value, headers: record.headers }]));
+        await Promise.all(
+          dlqProducer.send([{ topic, key: record.key, value: record.value, headers: record.headers }]),
+        );
       },
     };
     const errors = new ErrorHandler({
@@ -125,20 +130,33 @@ export class Worker {
         producer: producer as KafkaProducer,
         offsets: this.#offsets,
         status: this.#status,
+        ensureTopic: async (topic) => {
+          await this.#admin.createTopics([
+            {
+              name: topic,
+              partitions: connectorConfig.int("topic.creation.default.partitions"),
+              replicationFactor: connectorConfig.int("topic.creation.default.replication.factor"),
+            },
+          ]);
+        },
         idleWaitMs: 100,
         maxInFlight: 4,
       });
     }
-    const consumerSettings = ClientSettings.fromConfigs("consumer", prefixed("consumer.", this.config.consumer), connectorConfig.originals);
+    const consumerSettings = ClientSettings.fromConfigs(
+      "consumer",
+      prefixed("consumer.", this.config.consumer),
+      connectorConfig.originals,
+    );
     return new SinkTaskRunner({
       ...common,
       task: task as SinkTask,
       context,
       maxPollRecords: Number(consumerSettings.get("max.poll.records")?.value ?? 500),
-      openConsumer: (listener) =>
-        KafkaSinkConsumer.open({
+      openConsumer: async (listener) =>
+        new KafkaSinkConsumer({
           bootstrapServers: this.config.bootstrapServers,
-          groupId: `connect-${connector}`,
+          connectorName: connector,
           topics: connectorConfig.list("topics"),
           topicsRegex: connectorConfig.optionalString("topics.regex"),
           settings: consumerSettings,
