@@ -137,7 +137,10 @@ export interface Herder {
    * For a sink: per partition of its topics, the offset of the first record at or after `to` (the log
    * end when there is none) — a body ready for alterConnectorOffsets. BAD_REQUEST for a source.
    */
-  connectorOffsetsAt(name: string, to: "earliest" | "latest" | { timestamp: number }): Promise<ConnectorOffset[]>;
+  connectorOffsetsAt(
+    name: string,
+    to: "earliest" | "latest" | { timestamp: number },
+  ): Promise<ConnectorOffset[]>;
   /** Only while STOPPED (else STATE_CONFLICT). Resolves with Kafka Connect's message. */
   alterConnectorOffsets(name: string, offsets: ConnectorOffset[]): Promise<string>;
   resetConnectorOffsets(name: string): Promise<string>;

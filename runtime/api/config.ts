@@ -123,7 +123,8 @@ function parseValue(key: ConfigKey, raw: string): { value?: unknown; error?: str
     case "double": {
       const n = Number(text);
       if (text === "" || !Number.isFinite(n)) return { error: `must be a number; got "${raw}"` };
-      if (key.type === "int" && !Number.isSafeInteger(n)) return { error: `must be a whole number; got "${raw}"` };
+      if (key.type === "int" && !Number.isSafeInteger(n))
+        return { error: `must be a whole number; got "${raw}"` };
       if (key.min !== undefined && n < key.min) return { error: `must be at least ${key.min}; got ${n}` };
       if (key.max !== undefined && n > key.max) return { error: `must be at most ${key.max}; got ${n}` };
       return { value: n };
@@ -131,8 +132,10 @@ function parseValue(key: ConfigKey, raw: string): { value?: unknown; error?: str
     case "long": {
       if (!/^-?\d+$/.test(text)) return { error: `must be a whole number; got "${raw}"` };
       const n = BigInt(text);
-      if (key.min !== undefined && n < BigInt(key.min)) return { error: `must be at least ${key.min}; got ${n}` };
-      if (key.max !== undefined && n > BigInt(key.max)) return { error: `must be at most ${key.max}; got ${n}` };
+      if (key.min !== undefined && n < BigInt(key.min))
+        return { error: `must be at least ${key.min}; got ${n}` };
+      if (key.max !== undefined && n > BigInt(key.max))
+        return { error: `must be at most ${key.max}; got ${n}` };
       return { value: n };
     }
     case "boolean": {
@@ -143,7 +146,13 @@ function parseValue(key: ConfigKey, raw: string): { value?: unknown; error?: str
     }
     case "list":
       return {
-        value: text === "" ? [] : text.split(",").map((item) => item.trim()).filter((item) => item !== ""),
+        value:
+          text === ""
+            ? []
+            : text
+                .split(",")
+                .map((item) => item.trim())
+                .filter((item) => item !== ""),
       };
   }
 }

@@ -37,7 +37,10 @@ export interface OffsetsAlterable {
    */
   alterOffsets(
     config: ParsedConfig,
-    offsets: ReadonlyArray<{ partition: SourcePartition | TopicPartition; offset: SourceOffset | bigint | null }>,
+    offsets: ReadonlyArray<{
+      partition: SourcePartition | TopicPartition;
+      offset: SourceOffset | bigint | null;
+    }>,
   ): Promise<boolean>;
 }
 

@@ -37,7 +37,10 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-const RETRIABLE_BY_DEFAULT: ReadonlySet<ErrorCode> = new Set([ErrorCode.EXTERNAL_TRANSIENT, ErrorCode.TIMEOUT]);
+const RETRIABLE_BY_DEFAULT: ReadonlySet<ErrorCode> = new Set([
+  ErrorCode.EXTERNAL_TRANSIENT,
+  ErrorCode.TIMEOUT,
+]);
 
 export interface SluiceErrorOptions {
   cause?: unknown;

@@ -1,12 +1,6 @@
 import type { ParsedConfig } from "./config.ts";
 import type { Logger } from "./logger.ts";
-import type {
-  SinkRecord,
-  SourceOffset,
-  SourcePartition,
-  SourceRecord,
-  TopicPartition,
-} from "./records.ts";
+import type { SinkRecord, SourceOffset, SourcePartition, SourceRecord, TopicPartition } from "./records.ts";
 
 /** What the engine offers every task. */
 export interface TaskContext {

@@ -39,7 +39,9 @@ function checkEach(
 /** Port 0 asks the OS for a free port (tests and side-by-side workers). */
 function checkPort(text: string): string | undefined {
   const port = Number(text);
-  return Number.isInteger(port) && port >= 0 && port <= 65535 ? undefined : `port ${text} is not between 0 and 65535`;
+  return Number.isInteger(port) && port >= 0 && port <= 65535
+    ? undefined
+    : `port ${text} is not between 0 and 65535`;
 }
 
 export const workerConfigDef = new ConfigDef()

@@ -293,7 +293,9 @@ function integerToJson(type: IntegerType, value: unknown, path: string): unknown
   }
   const [min, max] = INTEGER_RANGES[type];
   if (value < min || value > max) throw outOfRange(type, value, path);
-  return typeof value === "bigint" && !Number.isSafeInteger(Number(value)) ? rawJson(value.toString()) : Number(value);
+  return typeof value === "bigint" && !Number.isSafeInteger(Number(value))
+    ? rawJson(value.toString())
+    : Number(value);
 }
 
 function floatToJson(value: unknown, path: string): unknown {

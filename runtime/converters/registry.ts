@@ -17,7 +17,7 @@ export interface ConverterPlugin {
   create(config: ParsedConfig): Converter;
 }
 
-export const converterPlugins: readonly ConverterPlugin[] = [
+const plugins: readonly ConverterPlugin[] = [
   {
     className: "org.apache.kafka.connect.json.JsonConverter",
     aliases: ["json"],
@@ -41,12 +41,17 @@ export const converterPlugins: readonly ConverterPlugin[] = [
   },
 ];
 
+/** Every converter Sluice offers, by class name, as GET /connector-plugins lists them. */
+export const converterPlugins: Readonly<Record<string, ConverterPlugin>> = Object.fromEntries(
+  plugins.map((plugin) => [plugin.className, plugin]),
+);
+
 const DEFAULT_CONVERTER = "org.apache.kafka.connect.json.JsonConverter";
 
 /** The plugin named by its class name or an alias, or undefined. */
 export function findConverterPlugin(name: string): ConverterPlugin | undefined {
   const wanted = name.trim();
-  return converterPlugins.find((plugin) => plugin.className === wanted || plugin.aliases.includes(wanted));
+  return plugins.find((plugin) => plugin.className === wanted || plugin.aliases.includes(wanted));
 }
 
 /**
@@ -62,7 +67,7 @@ export function createConverter(
   const classKey = isKey ? "key.converter" : "value.converter";
   const plugin = findConverterPlugin(className);
   if (plugin === undefined) {
-    const known = converterPlugins.flatMap((p) => [p.className, ...p.aliases]).join(", ");
+    const known = plugins.flatMap((p) => [p.className, ...p.aliases]).join(", ");
     throw new ConfigError([
       { field: classKey, message: `unknown converter "${className}"; use one of ${known}` },
     ]);

@@ -196,6 +196,8 @@ export class KafkaSinkConsumer {
   #topicsCheckedAt = Number.NEGATIVE_INFINITY;
   #admin: LibraryAdmin | null = null;
   #joining: Promise<void> | null = null;
+  /** The topic set changed while a join was under way: join again when it ends. */
+  #rejoinWanted = false;
   #joined = false;
 
   readonly #pendingRevokes: PendingRevoke[] = [];
@@ -472,8 +474,13 @@ export class KafkaSinkConsumer {
 
   /** Starts joining (or rejoining after a topic set change) in the background; poll waits for the events. */
   #join(): void {
-    if (this.#joining !== null || this.#closed || this.#topics.length === 0) return;
-    for (const topic of this.#topics) this.#client.topics.track(topic);
+    if (this.#closed || this.#topics.length === 0) return;
+    if (this.#joining !== null) {
+      this.#rejoinWanted = true;
+      return;
+    }
+    // The library counts references per topic: track each topic once.
+    for (const topic of this.#topics) if (!this.#client.topics.has(topic)) this.#client.topics.track(topic);
     this.#joining = this.#client
       .joinGroup({})
       .then(() => undefined)
@@ -482,6 +489,10 @@ export class KafkaSinkConsumer {
       })
       .finally(() => {
         this.#joining = null;
+        if (this.#rejoinWanted) {
+          this.#rejoinWanted = false;
+          this.#join();
+        }
       });
   }
 
@@ -489,12 +500,12 @@ export class KafkaSinkConsumer {
   #refreshSubscription(): void {
     if ("topics" in this.#subscription) {
       if (this.#topics.length === 0) this.#topics = [...this.#subscription.topics];
-      if (!this.#joined) this.#join();
+      if (!this.#joined && this.#joining === null) this.#join();
       return;
     }
     const now = performance.now();
     if (now - this.#topicsCheckedAt < this.#common.metadataMaxAge) {
-      if (!this.#joined) this.#join();
+      if (!this.#joined && this.#joining === null) this.#join();
       return;
     }
     this.#topicsCheckedAt = now;
@@ -505,7 +516,7 @@ export class KafkaSinkConsumer {
       .then((all) => {
         const matched = all.filter((topic) => pattern.test(topic)).sort();
         if (matched.join("\n") === this.#topics.join("\n")) {
-          if (!this.#joined) this.#join();
+          if (!this.#joined && this.#joining === null) this.#join();
           return;
         }
         const removed = this.#topics.filter((topic) => !matched.includes(topic));
@@ -690,7 +701,11 @@ export class KafkaSinkConsumer {
       group.push(state);
       byLeader.set(leader, group);
     }
-    for (const [node, states] of byLeader) void this.#fetch(metadata, node, states);
+    for (const [node, states] of byLeader) {
+      this.#fetch(metadata, node, states).catch((error: unknown) =>
+        this.#fail(toSluiceError(error, `fetching from broker ${node}`)),
+      );
+    }
   }
 
   async #fetch(metadata: ClusterMetadata, node: number, states: PartitionState[]): Promise<void> {

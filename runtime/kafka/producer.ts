@@ -1,8 +1,9 @@
-import { type ClusterMetadata, Producer as LibraryProducer, murmur2 } from "@platformatic/kafka";
+import { type ClusterMetadata, Producer as LibraryProducer } from "@platformatic/kafka";
 import { DataError, ErrorCode, SluiceError } from "../api/errors.ts";
 import type { Logger } from "../api/logger.ts";
 import type { Header } from "../api/records.ts";
 import { toSluiceError } from "./errors.ts";
+import { murmur2 } from "./murmur2.ts";
 import { ClientSettings, integer, oneOf, readCommonOptions, SettingsReader } from "./settings.ts";
 import type { ProduceRecord, RecordMetadata } from "./types.ts";
 

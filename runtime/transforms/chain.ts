@@ -118,10 +118,11 @@ export function buildTransformChain(connectorConfig: Record<string, string>): Tr
       const transformation = withKeyPrefix(prefix, () => plugin.create(plugin.config.parse(ownKeys)));
       const predicateAlias = connectorConfig[`${prefix}predicate`]?.trim();
       if (predicateAlias === undefined || predicateAlias === "") return { alias, transformation };
-      const negate = (connectorConfig[`${prefix}negate`] ?? "false").trim().toLowerCase();
+      const negateText = connectorConfig[`${prefix}negate`] ?? "false";
+      const negate = negateText.trim().toLowerCase();
       if (negate !== "true" && negate !== "false") {
         throw new ConfigError([
-          { field: `${prefix}negate`, message: `must be true or false; got "${negate}"` },
+          { field: `${prefix}negate`, message: `must be true or false; got "${negateText}"` },
         ]);
       }
       const predicate = predicates.get(predicateAlias);

@@ -171,7 +171,8 @@ function headerValue(value: unknown): string | Uint8Array | null {
 function isEnvelope(record: ConnectRecord): record is ConnectRecord & { value: Record<string, unknown> } {
   if (!isPlainObject(record.value)) return false;
   if (record.valueSchema !== undefined) return record.valueSchema.name?.endsWith(".Envelope") === true;
-  return typeof record.value.op === "string" && ("after" in record.value || "before" in record.value);
+  const value = record.value;
+  return typeof value.op === "string" && (Object.hasOwn(value, "after") || Object.hasOwn(value, "before"));
 }
 
 /**

@@ -16,8 +16,7 @@ import { timestampRouterPlugin } from "./timestamp-router.ts";
 import type { TransformPlugin } from "./transformation.ts";
 import { valueToKeyPlugin } from "./value-to-key.ts";
 
-/** Every transformation and predicate Sluice offers, as GET /connector-plugins lists them. */
-export const transformPlugins: readonly TransformPlugin[] = [
+const plugins: readonly TransformPlugin[] = [
   ...castPlugins,
   dropHeadersPlugin,
   ...extractFieldPlugins,
@@ -38,10 +37,13 @@ export const transformPlugins: readonly TransformPlugin[] = [
   topicNameMatchesPlugin,
 ];
 
+/** Every transformation and predicate Sluice offers, by class name, as GET /connector-plugins lists them. */
+export const transformPlugins: Readonly<Record<string, TransformPlugin>> = Object.fromEntries(
+  plugins.map((plugin) => [plugin.className, plugin]),
+);
+
 const byName = new Map<string, TransformPlugin>(
-  transformPlugins.flatMap((plugin) =>
-    [plugin.className, ...plugin.aliases].map((name) => [name, plugin] as const),
-  ),
+  plugins.flatMap((plugin) => [plugin.className, ...plugin.aliases].map((name) => [name, plugin] as const)),
 );
 
 /** The plugin whose class name or alias is `name` (exact spelling), or undefined. */

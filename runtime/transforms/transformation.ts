@@ -11,7 +11,7 @@ export interface Transformation {
   apply<R extends ConnectRecord>(record: R): R | null;
 }
 
-/** Decides whether a transform applies to a record (Kafka Connect's Predicate); must not throw. */
+/** Decides whether a transform applies to a record (Kafka Connect's Predicate); a throw fails the record. */
 export interface Predicate {
   test(record: ConnectRecord): boolean;
 }

@@ -37,6 +37,7 @@ export class Worker {
   readonly #offsets: OffsetStore;
   readonly #status: StatusStore;
   readonly #admin: KafkaAdmin;
+  readonly #knownTopics = new Set<string>();
   readonly #logger: (fields: Record<string, unknown>) => Logger;
 
   constructor(options: {
@@ -81,6 +82,13 @@ export class Worker {
     });
   }
 
+  /** Creates the topic unless this worker already knows it exists (Kafka Connect's topic.creation). */
+  async #ensureTopic(topic: string, partitions: number, replicationFactor: number): Promise<void> {
+    if (this.#knownTopics.has(topic)) return;
+    await this.#admin.createTopics([{ name: topic, partitions, replicationFactor }]);
+    this.#knownTopics.add(topic);
+  }
+
   createTask(spec: TaskSpec): WorkerTask {
     const { connector, plugin, connectorConfig, taskId, taskConfig, initialState } = spec;
     const logger = this.#logger({ connector, task: taskId });
@@ -94,6 +102,9 @@ export class Worker {
     let dlqProducer: KafkaProducer | undefined = producer;
     const dlq: DeadLetterWriter = {
       write: async (topic, record) => {
+        const replication =
+          task.kind === "sink" ? connectorConfig.int("errors.deadletterqueue.topic.replication.factor") : 1;
+        await this.#ensureTopic(topic, 1, replication);
         dlqProducer ??= this.#producer(connector, taskId, connectorConfig, logger);
         await Promise.all(
           dlqProducer.send([{ topic, key: record.key, value: record.value, headers: record.headers }]),
@@ -130,15 +141,12 @@ export class Worker {
         producer: producer as KafkaProducer,
         offsets: this.#offsets,
         status: this.#status,
-        ensureTopic: async (topic) => {
-          await this.#admin.createTopics([
-            {
-              name: topic,
-              partitions: connectorConfig.int("topic.creation.default.partitions"),
-              replicationFactor: connectorConfig.int("topic.creation.default.replication.factor"),
-            },
-          ]);
-        },
+        ensureTopic: (topic) =>
+          this.#ensureTopic(
+            topic,
+            connectorConfig.int("topic.creation.default.partitions"),
+            connectorConfig.int("topic.creation.default.replication.factor"),
+          ),
         idleWaitMs: 100,
         maxInFlight: 4,
       });

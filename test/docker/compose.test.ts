@@ -3,11 +3,21 @@
 import { execFileSync } from "node:child_process";
 import { expect, test } from "vitest";
 
-const compose = (...args: string[]) => execFileSync("docker-compose", ["-f", "docker/compose.yml", ...args], { encoding: "utf8" });
+const compose = (...args: string[]) =>
+  execFileSync("docker-compose", ["-f", "docker/compose.yml", ...args], { encoding: "utf8" });
 
 test("the compose file parses and names the stack's services and Sluice", () => {
   const services = compose("config", "--services").trim().split("\n").sort();
-  expect(services).toEqual(["datanode", "kafka", "mysql", "namenode", "neo4j", "opensearch", "redis", "sluice"]);
+  expect(services).toEqual([
+    "datanode",
+    "kafka",
+    "mysql",
+    "namenode",
+    "neo4j",
+    "opensearch",
+    "redis",
+    "sluice",
+  ]);
 });
 
 test("the compose file publishes the stack's ports on loopback only", () => {
