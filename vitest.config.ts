@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Tests share one stack; files run one at a time so that 2 cores are not oversubscribed.
     fileParallelism: false,
+    // Workers started by tests log only errors; tests assert on behaviour, not on log lines.
+    env: { SLUICE_LOG_LEVEL: process.env.SLUICE_LOG_LEVEL ?? "ERROR" },
   },
 });

@@ -22,8 +22,11 @@ export class Logging implements LoggerLevels {
   readonly #named = new Map<string, PinoLogger>();
   readonly #explicit = new Map<string, LoggerLevel>();
 
+  /** The level defaults to `$SLUICE_LOG_LEVEL` (TRACE … OFF), else INFO. */
   constructor(options: { level?: LogLevel; destination?: pino.DestinationStream } = {}) {
-    this.root = pino({ level: TO_PINO[options.level ?? "INFO"], base: undefined }, options.destination);
+    const fromEnv = process.env.SLUICE_LOG_LEVEL?.toUpperCase() as LogLevel | undefined;
+    const level = options.level ?? (fromEnv && fromEnv in TO_PINO ? fromEnv : "INFO");
+    this.root = pino({ level: TO_PINO[level], base: undefined }, options.destination);
   }
 
   /** The pino logger named `name`, created on first use with the level of its nearest set ancestor. */

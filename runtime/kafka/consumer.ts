@@ -3,6 +3,7 @@ import {
   ConnectionPool,
   FetchIsolationLevels,
   type GroupAssignment,
+  heartbeatV4,
   IS_CONTROL,
   Admin as LibraryAdmin,
   Consumer as LibraryConsumer,
@@ -35,9 +36,10 @@ export interface RebalanceListener {
   /**
    * When partitions are about to move to another member, before this member rejoins the group: no
    * other member gets them until the returned promise settles, so this is where the caller flushes and
-   * commits. No record of these partitions is returned after the call starts. It must finish within
-   * session.timeout.ms (heartbeats pause meanwhile); past that the group moves on without this member
-   * and its later commits fail. A throw makes that `poll` reject; the partitions are revoked regardless.
+   * commits. No record of these partitions is returned after the call starts. The member stays in the
+   * group meanwhile (it keeps heartbeating) for up to max.poll.interval.ms, counted from the rebalance's
+   * start, so the caller must poll that often; past it the group moves on without this member and its
+   * later commits fail. A throw makes that `poll` reject; the partitions are revoked regardless.
    */
   onRevoked?(partitions: readonly TopicPartition[]): Promise<void> | void;
 }
@@ -459,9 +461,32 @@ export class KafkaSinkConsumer {
     // A commit that failed on a rebalance makes the library rejoin from inside commit(): the caller
     // is awaiting that commit and cannot poll, so the partitions go at once (onRevoked runs later).
     if (this.#commitsInFlight > 0) return EMPTY;
-    // Heartbeats pause while this waits: past the session timeout the group has moved on anyway.
-    await Promise.race([revoke.done.promise, sleep(this.#tuning.sessionTimeoutMs)]);
+    // The library stops heartbeating while it rejoins; without heartbeats the coordinator would expel
+    // this member after session.timeout.ms. Like Java's consumer, keep it alive up to the rebalance
+    // timeout (max.poll.interval.ms), after which the group moves on without it anyway.
+    const keepAlive = setInterval(() => void this.#heartbeat(), this.#tuning.heartbeatIntervalMs);
+    try {
+      await Promise.race([revoke.done.promise, sleep(this.#tuning.rebalanceTimeoutMs)]);
+    } finally {
+      clearInterval(keepAlive);
+    }
     return EMPTY;
+  }
+
+  /** One heartbeat for the current generation; REBALANCE_IN_PROGRESS is the expected answer. */
+  async #heartbeat(): Promise<void> {
+    const { memberId, generationId, groupInstanceId } = this.#client;
+    if (memberId === null || this.#closed) return;
+    try {
+      const coordinator = await this.#client.findGroupCoordinator();
+      const metadata = await this.#client.metadata({ topics: this.#topics });
+      const broker = metadata.brokers.get(coordinator);
+      if (broker === undefined) return;
+      const connection = await this.#client.connections.get(broker);
+      await heartbeatV4.api.async(connection, this.groupId, generationId, memberId, groupInstanceId);
+    } catch {
+      // The answer during a rebalance is an error by design; a lost membership shows in the rejoin.
+    }
   }
 
   #onJoined(assignments: readonly GroupAssignment[]): void {

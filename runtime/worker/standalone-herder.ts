@@ -41,7 +41,7 @@ const RESET = "The offsets for this connector have been reset successfully";
  * stores. Operations on the herder are serialised, so a pause never races a restart.
  */
 export class StandaloneHerder implements Herder {
-  readonly workerId: string;
+  #workerId: string;
   readonly #stores: Stores;
   readonly #plugins: PluginRegistry;
   readonly #worker: Worker;
@@ -59,7 +59,7 @@ export class StandaloneHerder implements Herder {
     admin: KafkaAdmin;
     logger: (fields: Record<string, unknown>) => Logger;
   }) {
-    this.workerId = options.worker.config.workerId;
+    this.#workerId = options.worker.config.workerId;
     this.#stores = options.stores;
     this.#plugins = options.plugins;
     this.#worker = options.worker;
@@ -67,15 +67,13 @@ export class StandaloneHerder implements Herder {
     this.#logger = options.logger;
   }
 
-  /** Runs `work` after every earlier operation finished. */
-  #serial<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.#queue.then(work, work);
-    this.#queue = next.catch(() => {});
-    return next;
+  get workerId(): string {
+    return this.#workerId;
   }
 
-  /** Starts every stored connector toward its target state. */
-  start(): Promise<void> {
+  /** Starts every stored connector toward its target state; `workerId` is the address the REST API got. */
+  start(workerId: string = this.#workerId): Promise<void> {
+    this.#workerId = workerId;
     return this.#serial(async () => {
       for (const name of await this.#stores.config.list()) {
         await this.#startConnector(name).catch((error: unknown) =>
@@ -86,6 +84,13 @@ export class StandaloneHerder implements Herder {
       }
       this.#ready = true;
     });
+  }
+
+  /** Runs `work` after every earlier operation finished. */
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(work, work);
+    this.#queue = next.catch(() => {});
+    return next;
   }
 
   /** Stops every connector gracefully (tasks flush and commit), then closes the stores. Idempotent. */
@@ -233,7 +238,7 @@ export class StandaloneHerder implements Herder {
         void this.#stores.status
           .putTask(name, task, {
             state: status.state,
-            workerId: this.workerId,
+            workerId: this.#workerId,
             ...(status.trace ? { trace: status.trace } : {}),
           })
           .catch(() => {});
@@ -265,7 +270,7 @@ export class StandaloneHerder implements Herder {
     const { state, trace } = instance.status;
     await this.#stores.status.putConnector(instance.name, {
       state,
-      workerId: this.workerId,
+      workerId: this.#workerId,
       ...(trace ? { trace } : {}),
     });
   }
@@ -405,7 +410,7 @@ export class StandaloneHerder implements Herder {
     const plugin = this.#plugins.resolve(entry.config["connector.class"] ?? "");
     const connector = (await this.#stores.status.connector(name)) ?? {
       state: "UNASSIGNED" as const,
-      workerId: this.workerId,
+      workerId: this.#workerId,
     };
     const tasks = await this.#stores.status.tasks(name);
     return {

@@ -82,10 +82,6 @@ export async function startStandalone(
     admin,
     logger: connectorLogger,
   });
-  await herder.start();
-  for (const { name, config: connectorConfig } of connectorFiles) {
-    await herder.putConnectorConfig(name, connectorConfig, { allowReplace: true });
-  }
   const rest = createRestServer({
     herder,
     metrics,
@@ -98,6 +94,11 @@ export async function startStandalone(
   if (!listener) throw new ConfigError([{ field: "listeners", message: "needs at least one listener" }]);
   const address = await rest.listen({ host: listener.host, port: listener.port });
   log.info(`REST API listening on ${address}`);
+  // GET /health answers 503 until the stored connectors and the files given are started.
+  await herder.start(new URL(address).host);
+  for (const { name, config: connectorConfig } of connectorFiles) {
+    await herder.putConnectorConfig(name, connectorConfig, { allowReplace: true });
+  }
   let stopping: Promise<void> | undefined;
   return {
     herder,

@@ -123,7 +123,12 @@ test("a seek inside onAssigned starts the partition there instead of at the comm
   expect(assigned).toEqual([[{ topic, partition: 0 }]]);
 });
 
-test("onRevoked of the old member settles and commits before the new member is assigned the partitions", async () => {
+/**
+ * A first member reads both partitions of a topic; a second member joins; the first member's onRevoked
+ * takes `revokeMs`, then commits offset 4 of each partition. Returns the callbacks in the order they ran,
+ * and the records the second member got (after one more record was produced to its partition).
+ */
+async function rebalanceWhileRevoking(revokeMs: number) {
   const topic = await createTopic("test-consumer-rebalance", 2);
   await produce(topic, 4, { partition: 0 });
   await produce(topic, 4, { partition: 1 });
@@ -138,7 +143,7 @@ test("onRevoked of the old member settles and commits before the new member is a
       },
       onRevoked: async (partitions) => {
         events.push(`first revoking ${partitions.map((p) => p.partition).join(",")}`);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await new Promise((resolve) => setTimeout(resolve, revokeMs));
         await first.commit(partitions.map((tp) => ({ ...tp, offset: 4n })));
         events.push("first revoked");
       },
@@ -155,32 +160,43 @@ test("onRevoked of the old member settles and commits before the new member is a
       },
     },
   });
-  const stop = AbortSignal.timeout(20_000);
-  const firstLoop = (async () => {
-    while (!stop.aborted && second.assignment().length === 0) await first.poll(100, stop, 200);
-  })();
-  // The second member polls until the group has settled; it must find the committed offsets, not earlier ones.
+  const stop = AbortSignal.timeout(30_000);
+  const settled = () => first.assignment().length > 0 && second.assignment().length > 0;
   const secondRecords: RawRecord[] = [];
-  while (!stop.aborted && second.assignment().length === 0)
-    secondRecords.push(...(await second.poll(100, stop, 200)));
-  await firstLoop;
-  await produce(topic, 1, { partition: second.assignment()[0]!.partition, start: 4 });
-  secondRecords.push(...(await pollRecords(second, 1, 5000)));
-
-  expect(events.slice(0, 4)).toEqual([
-    "first assigned 0,1",
-    "first revoking 0,1",
-    "first revoked",
-    events[3],
+  await Promise.all([
+    (async () => {
+      while (!stop.aborted && !settled()) await first.poll(100, stop, 200);
+    })(),
+    (async () => {
+      while (!stop.aborted && !settled()) secondRecords.push(...(await second.poll(100, stop, 200)));
+    })(),
   ]);
-  expect(events.slice(3).sort()).toEqual(
-    [
-      `second assigned ${second.assignment()[0]!.partition}`,
-      `first assigned ${first.assignment()[0]!.partition}`,
-    ].sort(),
-  );
-  expect(secondRecords.map((r) => r.offset)).toEqual([4n]);
+  const secondPartition = second.assignment()[0]!.partition;
+  await produce(topic, 1, { partition: secondPartition, start: 4 });
+  secondRecords.push(...(await pollRecords(second, 1, 5000)));
+  return { events, firstPartition: first.assignment()[0]!.partition, secondPartition, secondRecords };
+}
+
+test("onRevoked of the old member settles and commits before the new member is assigned the partitions", async () => {
+  const { events, firstPartition, secondPartition, secondRecords } = await rebalanceWhileRevoking(1000);
+  expect(events.slice(0, 3)).toEqual(["first assigned 0,1", "first revoking 0,1", "first revoked"]);
+  expect(events.slice(3).sort()).toEqual([
+    `first assigned ${firstPartition}`,
+    `second assigned ${secondPartition}`,
+  ]);
+  expect(secondRecords.map((r) => [r.partition, r.offset])).toEqual([[secondPartition, 4n]]);
 });
+
+test("an onRevoked that outlasts session.timeout.ms keeps the member in the group until it settles", async () => {
+  // session.timeout.ms is 6000 (the broker's minimum); without heartbeats the member would be expelled.
+  const { events, firstPartition, secondPartition, secondRecords } = await rebalanceWhileRevoking(7000);
+  expect(events.slice(0, 3)).toEqual(["first assigned 0,1", "first revoking 0,1", "first revoked"]);
+  expect(events.slice(3).sort()).toEqual([
+    `first assigned ${firstPartition}`,
+    `second assigned ${secondPartition}`,
+  ]);
+  expect(secondRecords.map((r) => [r.partition, r.offset])).toEqual([[secondPartition, 4n]]);
+}, 30_000);
 
 test("memory stays bounded by fetch.max.bytes however far behind the consumer is, and pausing frees it", async () => {
   const topic = await createTopic("test-consumer-bounded");
@@ -224,16 +240,33 @@ test("auto.offset.reset=latest starts a group without commits at the end of the 
   expect(read.map((r) => [r.offset, text(r.value)])).toEqual([[3n, "v3"]]);
 });
 
-test("topics.regex subscribes to every matching topic and not to the others", async () => {
+test("topics.regex subscribes to every matching topic, also one created later, and not to the others", async () => {
   const prefix = uniqueName("test-consumer-regex");
   for (const name of [`${prefix}-a`, `${prefix}-b`, `other-${prefix}`]) {
     await createTopic(name, 1, { exactName: true });
     await produce(name, 1);
   }
-  const sink = consumer({ connectorName: uniqueName("regex"), topicsRegex: `${prefix}-.*` });
+  const sink = consumer({
+    connectorName: uniqueName("regex"),
+    topicsRegex: `${prefix}-.*`,
+    settings: fastConsumerSettings({ "metadata.max.age.ms": 500 }),
+  });
   const read = await pollRecords(sink, 2);
   expect(read.map((r) => r.topic).sort()).toEqual([`${prefix}-a`, `${prefix}-b`]);
   expect(await sink.poll(10, signal(), 1000)).toEqual([]);
+  // The new topic makes the group rebalance; committed partitions resume after what was read.
+  await sink.commit(read.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset + 1n })));
+
+  await createTopic(`${prefix}-c`, 1, { exactName: true });
+  await produce(`${prefix}-c`, 1);
+  const later = await pollRecords(sink, 1);
+  expect(later.map((r) => [r.topic, r.offset])).toEqual([[`${prefix}-c`, 0n]]);
+  expect(
+    sink
+      .assignment()
+      .map((tp) => tp.topic)
+      .sort(),
+  ).toEqual([`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
 });
 
 test("a consumer needs exactly one of topics and topics.regex, and refuses unknown settings", () => {
