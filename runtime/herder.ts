@@ -65,7 +65,7 @@ export interface ConfigInfos {
 
 export interface PluginInfo {
   class: string;
-  type: ConnectorType;
+  type: ConnectorType | "converter" | "transformation" | "predicate";
   version: string;
 }
 

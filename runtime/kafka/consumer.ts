@@ -131,10 +131,17 @@ function subscriptionOf(
   }
   return { topics: [...new Set(listed)] };
 }
+
 const TIMESTAMP_TYPE_LOG_APPEND = 0b1000;
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Resolves when `promise` settles or `ms` passed, whichever comes first. */
+async function settledOrTimedOut(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function recordBytes(record: RawRecord): number {
@@ -167,7 +174,10 @@ function responseOf(error: unknown): FetchResponse | undefined {
  * memory stays near fetch.max.bytes (plus one in-flight response per broker) whatever the lag.
  *
  * The group uses Kafka's classic protocol with the eager round-robin assignor: every rebalance revokes
- * every partition of every member (onRevoked), then assigns anew (onAssigned).
+ * every partition of every member (onRevoked), then assigns anew (onAssigned). One exception to
+ * "onRevoked settles before the partitions move": when a `commit` itself runs into a rebalance, the
+ * library rejoins from inside that commit, so the partitions go at once and onRevoked runs in the next
+ * poll, after the fact (the records are delivered again elsewhere: at-least-once).
  *
  * Settings (`consumer.*` / `consumer.override.*`): group.id, group.instance.id, max.poll.records (500),
  * fetch.max.bytes (52428800), max.partition.fetch.bytes (1048576), fetch.min.bytes (1),
@@ -466,7 +476,7 @@ export class KafkaSinkConsumer {
     // timeout (max.poll.interval.ms), after which the group moves on without it anyway.
     const keepAlive = setInterval(() => void this.#heartbeat(), this.#tuning.heartbeatIntervalMs);
     try {
-      await Promise.race([revoke.done.promise, sleep(this.#tuning.rebalanceTimeoutMs)]);
+      await settledOrTimedOut(revoke.done.promise, this.#tuning.rebalanceTimeoutMs);
     } finally {
       clearInterval(keepAlive);
     }

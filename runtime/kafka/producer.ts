@@ -82,16 +82,18 @@ function measure(record: ProduceRecord): number | string {
  * The producer of source tasks: idempotent, acks=all, with Kafka's batching. Records given to `send`
  * are queued and leave in requests of up to max.request.size bytes, as soon as batch.size bytes are
  * queued or the oldest queued record has waited linger.ms; at most
- * max.in.flight.requests.per.connection requests are under way at once. Records of one partition are
- * written in the order they were given to `send` (the library's idempotent producer keeps one request
- * in flight per broker connection and numbers the records).
+ * max.in.flight.requests.per.connection requests are under way at once. With the default of 1 (as
+ * Kafka Connect sets for source tasks) records of one partition are written exactly in the order they
+ * were given to `send`, also when a request fails and its records are retried one by one; with more,
+ * such retried records may land after later records of their partition.
  *
  * Settings (`producer.*` / `producer.override.*`): linger.ms (default 5), batch.size (16384),
  * max.request.size (1048576), compression.type (none|gzip|snappy|lz4|zstd), max.in.flight.requests.
- * per.connection (1–5, default 5), delivery.timeout.ms (120000), retries, retry.backoff.ms,
- * request.timeout.ms, metadata.max.age.ms, socket.connection.setup.timeout.ms, client.id.
- * acks and enable.idempotence are accepted only as all/true. Java-only keys such as buffer.memory are
- * ignored with a warning; unknown keys are a ConfigError.
+ * per.connection (1–5, default 1), delivery.timeout.ms (120000), retries (at least 2; default
+ * unlimited within delivery.timeout.ms), retry.backoff.ms, request.timeout.ms, metadata.max.age.ms,
+ * socket.connection.setup.timeout.ms, client.id. acks and enable.idempotence are accepted only as
+ * all/true. Java-only keys such as buffer.memory are ignored with a warning; unknown keys are a
+ * ConfigError.
  *
  * Partitioning follows Kafka's Java producer: an explicit partition is used as is (an out-of-range one
  * is a DataError), a key goes to murmur2(key) mod partitions, records without a key stick to one
@@ -135,7 +137,7 @@ export class KafkaProducer {
       lingerMs: reader.read("linger.ms", integer(0), 5),
       batchSize: reader.read("batch.size", integer(1), 16_384),
       maxRequestSize: reader.read("max.request.size", integer(1024), 1_048_576),
-      maxInFlight: reader.read("max.in.flight.requests.per.connection", integer(1, 5), 5),
+      maxInFlight: reader.read("max.in.flight.requests.per.connection", integer(1, 5), 1),
       deliveryTimeoutMs: reader.read("delivery.timeout.ms", integer(1), 120_000),
       compression: reader.read("compression.type", oneOf(COMPRESSION_TYPES), "none"),
     };
@@ -344,7 +346,8 @@ export class KafkaProducer {
     } catch (error) {
       const failure = toSluiceError(error, action);
       if (failure.code === ErrorCode.DATA_INVALID && mayRetryAlone && sent.length > 1) {
-        await Promise.all(sent.map(({ pending }) => this.#sendBatch([pending], false)));
+        // One by one, in order, so that the bad record is found and the others keep their order.
+        for (const { pending } of sent) await this.#sendBatch([pending], false);
         return;
       }
       for (const { pending } of sent) pending.reject(failure);

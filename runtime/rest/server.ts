@@ -5,14 +5,13 @@ import type { Herder } from "../herder.ts";
 import { authHook, type RestAuth } from "./auth.ts";
 import { formatValidationError, httpError, sendError, toHttpError } from "./errors.ts";
 import type { LoggerLevels } from "./loggers.ts";
-import type { OffsetLookup } from "./offset-lookup.ts";
 import { type MetricsSource, registerAdminRoutes, type ServerInfoSource } from "./routes/admin.ts";
 import { registerConnectorRoutes } from "./routes/connectors.ts";
 import { registerPluginRoutes } from "./routes/plugins.ts";
 
 export interface RestServerOptions {
-  /** The facade every route calls; `connectorOffsetsAt`, when present, serves `.../offsets/lookup`. */
-  herder: Herder & Partial<OffsetLookup>;
+  /** The facade every route calls. */
+  herder: Herder;
   metrics: MetricsSource;
   loggers: LoggerLevels;
   /** Applies to every route but `GET /health`. */

@@ -10,6 +10,7 @@ import {
   type SourcePartition,
 } from "../api/index.ts";
 import { restorePlaceholders } from "../config/config-providers.ts";
+import { converterPlugins } from "../converters/registry.ts";
 import type {
   ConfigInfos,
   ConnectorConfig,
@@ -26,6 +27,7 @@ import type {
 } from "../herder.ts";
 import type { KafkaAdmin } from "../kafka/admin.ts";
 import type { Stores } from "../storage/index.ts";
+import { transformPlugins } from "../transforms/registry.ts";
 import { commonConnectorConfig, crossFieldErrors } from "./connector-config.ts";
 import { ConnectorInstance } from "./connector-instance.ts";
 import type { PluginRegistry } from "./plugins.ts";

@@ -8,7 +8,7 @@ import type {
   Herder,
   TargetState,
 } from "../../herder.ts";
-import { type OffsetLookup, parseOffsetTarget } from "../offset-lookup.ts";
+import { parseOffsetTarget } from "../offset-lookup.ts";
 import {
   connectorConfig,
   connectorParams,
@@ -69,7 +69,7 @@ function connectorLocation(name: string): string {
 }
 
 /** `/connectors/**`: Kafka Connect's ConnectorsResource, plus `GET .../offsets/lookup`. */
-export function registerConnectorRoutes(app: FastifyInstance, herder: Herder & Partial<OffsetLookup>): void {
+export function registerConnectorRoutes(app: FastifyInstance, herder: Herder): void {
   app.get<{ Querystring: { expand?: string[] } }>(
     "/connectors",
     {
@@ -305,9 +305,6 @@ export function registerConnectorRoutes(app: FastifyInstance, herder: Herder & P
       const to = parseOffsetTarget(request.query.to);
       if (to === undefined) {
         throw badRequest("querystring/to must be earliest, latest or an ISO 8601 date-time with a zone");
-      }
-      if (herder.connectorOffsetsAt === undefined) {
-        throw badRequest("This worker cannot look up offsets by time");
       }
       return { offsets: await herder.connectorOffsetsAt(request.params.name, to) };
     },

@@ -17,7 +17,7 @@ import type {
 } from "../../../runtime/herder.ts";
 import type { RestAuth } from "../../../runtime/rest/auth.ts";
 import type { LoggerLevel, LoggerLevels, LogLevel } from "../../../runtime/rest/loggers.ts";
-import type { OffsetLookup, OffsetTarget } from "../../../runtime/rest/offset-lookup.ts";
+import type { OffsetTarget } from "../../../runtime/rest/offset-lookup.ts";
 import { createRestServer } from "../../../runtime/rest/server.ts";
 
 /**
@@ -60,7 +60,7 @@ function notFound(name: string): SluiceError {
   return new SluiceError(ErrorCode.CONNECTOR_NOT_FOUND, `Connector ${name} not found`);
 }
 
-export class FakeHerder implements Herder, OffsetLookup {
+export class FakeHerder implements Herder {
   readonly workerId = WORKER_ID;
   readiness = { ready: true, message: "Worker has completed startup and is ready to handle requests." };
   /** Every restart request, in order. */
@@ -82,7 +82,7 @@ export class FakeHerder implements Herder, OffsetLookup {
         { field: "connector.class", message: `no plugin named "${config["connector.class"] ?? ""}"` },
       ]);
     }
-    return plugin.type;
+    return plugin.type as ConnectorType;
   }
 
   #taskCount(connector: FakeConnector): number {

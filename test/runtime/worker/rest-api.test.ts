@@ -48,7 +48,9 @@ describe("without auth", () => {
     });
     expect(response.status).toBe(200);
     expect(response.body.name).toBe("datagen");
-    const errors = response.body.configs.filter((c: { value: { errors: string[] } }) => c.value.errors.length > 0);
+    const errors = response.body.configs.filter(
+      (c: { value: { errors: string[] } }) => c.value.errors.length > 0,
+    );
     expect(errors.map((c: { value: { name: string } }) => c.value.name)).toEqual(["quickstart"]);
     expect(response.body.error_count).toBe(1);
     const quickstart = response.body.configs.find(
