@@ -235,7 +235,14 @@ export function readCommonOptions(
       { field: "bootstrap.servers", message: "must name at least one broker (host:port)" },
     ]);
   }
-  reader.read("security.protocol", oneOf(["PLAINTEXT"] as const), "PLAINTEXT");
+  reader.read(
+    "security.protocol",
+    (text) =>
+      text.toUpperCase() === "PLAINTEXT"
+        ? { value: text }
+        : { error: `Sluice connects to Kafka with PLAINTEXT only for now; got "${text}"` },
+    "PLAINTEXT",
+  );
   return {
     clientId: reader.read("client.id", nonBlank, defaultClientId),
     bootstrapBrokers: [...bootstrapServers],
