@@ -107,6 +107,7 @@ export class SinkTaskRunner extends WorkerTask {
       },
     });
     let lastCommit = Date.now();
+    let pollFailures = 0;
     try {
       while (!signal.aborted) {
         if (this.isPaused) {
@@ -115,7 +116,17 @@ export class SinkTaskRunner extends WorkerTask {
           this.#consumer.resume(this.#consumer.assignment());
           if (signal.aborted) break;
         }
-        const raw = await this.#consumer.poll(o.maxPollRecords, signal);
+        let raw: RawRecord[];
+        try {
+          raw = await this.#consumer.poll(o.maxPollRecords, signal);
+          pollFailures = 0;
+        } catch (error) {
+          // A topic that does not exist yet, a broker that moved: wait, as Kafka Connect's consumer does.
+          if (signal.aborted || !isRetriable(error)) throw error;
+          if (pollFailures === 0) o.context.logger.warn("poll failed; retrying", { error: (error as Error).message });
+          await sleep(backoffDelay(pollFailures++, 200, 10_000), signal);
+          continue;
+        }
         if (raw.length > 0) await this.#deliver(raw, signal);
         if (this.#commitRequested || Date.now() - lastCommit >= o.offsetFlushIntervalMs) {
           await this.#flushAndCommit();
