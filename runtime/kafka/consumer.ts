@@ -94,6 +94,8 @@ interface PartitionState {
   fetching: number | null;
   /** No fetch before this time (ms, performance.now()) after a partition error. */
   retryAt: number;
+  /** The partition's log end as the last fetch reported it; null before the first fetch. */
+  highWatermark: bigint | null;
 }
 
 interface PendingRevoke {
@@ -382,6 +384,15 @@ export class KafkaSinkConsumer {
     return [...this.#partitions.values()].map((state) => state.tp);
   }
 
+  /** Each assigned partition's log end offset as its last fetch reported it (absent before one). */
+  logEndOffsets(): Array<TopicPartition & { offset: bigint }> {
+    const out: Array<TopicPartition & { offset: bigint }> = [];
+    for (const state of this.#partitions.values()) {
+      if (state.highWatermark !== null) out.push({ ...state.tp, offset: state.highWatermark });
+    }
+    return out;
+  }
+
   /** The assigned partitions that are paused now. */
   paused(): TopicPartition[] {
     return [...this.#partitions.values()].filter((state) => state.paused).map((state) => state.tp);
@@ -592,6 +603,7 @@ export class KafkaSinkConsumer {
         epoch: 0,
         fetching: null,
         retryAt: 0,
+        highWatermark: null,
       });
       fresh.push(tp);
     }
@@ -816,6 +828,7 @@ export class KafkaSinkConsumer {
           state.retryAt = performance.now() + this.#common.retryDelay;
           this.#client.clearMetadata();
         } else {
+          state.highWatermark = partitionResponse.highWatermark;
           this.#append(state, asked.offset, partitionResponse.records ?? []);
         }
       }

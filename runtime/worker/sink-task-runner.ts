@@ -33,6 +33,8 @@ export interface RecordConsumer {
   resume(partitions: readonly TopicPartition[]): void;
   seek(partition: TopicPartition, offset: bigint): void;
   assignment(): readonly TopicPartition[];
+  /** Each partition's log end offset as last seen, for the consumer-lag metric. */
+  logEndOffsets(): ReadonlyArray<TopicPartition & { offset: bigint }>;
   close(): Promise<void>;
 }
 
@@ -123,7 +125,8 @@ export class SinkTaskRunner extends WorkerTask {
         } catch (error) {
           // A topic that does not exist yet, a broker that moved: wait, as Kafka Connect's consumer does.
           if (signal.aborted || !isRetriable(error)) throw error;
-          if (pollFailures === 0) o.context.logger.warn("poll failed; retrying", { error: (error as Error).message });
+          if (pollFailures === 0)
+            o.context.logger.warn("poll failed; retrying", { error: (error as Error).message });
           await sleep(backoffDelay(pollFailures++, 200, 10_000), signal);
           continue;
         }
@@ -194,6 +197,12 @@ export class SinkTaskRunner extends WorkerTask {
     }
     o.metrics.recordsWritten.inc(labels, records.length);
     o.metrics.batchSeconds.observe(labels, (performance.now() - began) / 1000);
+    for (const end of (this.#consumer as RecordConsumer).logEndOffsets()) {
+      const position = this.#consumed.get(topicPartitionKey(end))?.offset;
+      if (position === undefined) continue;
+      const lag = end.offset > position ? Number(end.offset - position) : 0;
+      o.metrics.consumerLag.set({ ...labels, topic: end.topic, partition: String(end.partition) }, lag);
+    }
   }
 
   /** A RetriableError from put pauses consumption and redelivers the same batch after a backoff. */

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { driver as neo4jDriver } from "neo4j-driver";
 import { neo4jPlugin } from "../../../connectors/neo4j/plugin.ts";
 import { Neo4jSinkTask } from "../../../connectors/neo4j/task.ts";
 import type { Header, Logger, SinkRecord, SinkTaskContext } from "../../../runtime/api/index.ts";
-import { loadStackEnv } from "../../../stack/env.ts";
+import { hostPort, loadStackEnv } from "../../../stack/env.ts";
 
 /** Drives a Neo4jSinkTask through the plugin contract against the stack's real Neo4j. */
 
@@ -13,7 +14,10 @@ export const NEO4J_URI = loadStackEnv().neo4jUri;
 export const graph = neo4jDriver(NEO4J_URI, undefined, { disableLosslessIntegers: true });
 
 /** Rows of a read query as plain objects. */
-export async function rows(cypher: string, params: Record<string, unknown> = {}): Promise<Array<Record<string, unknown>>> {
+export async function rows(
+  cypher: string,
+  params: Record<string, unknown> = {},
+): Promise<Array<Record<string, unknown>>> {
   const { records } = await graph.executeQuery(cypher, params);
   return records.map((record) => record.toObject());
 }
@@ -86,4 +90,37 @@ export function record(
 export async function putAndFlush(task: Neo4jSinkTask, records: readonly SinkRecord[]): Promise<void> {
   await task.put(records);
   await task.flush(new Map());
+}
+
+/** A TCP relay to the real Neo4j that can be cut (every connection dropped) and restored on its port. */
+export class Relay {
+  readonly #target = hostPort(NEO4J_URI);
+  readonly #sockets = new Set<Socket>();
+  #server: Server | undefined;
+  port = 0;
+
+  async open(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = createConnection(this.#target);
+      for (const socket of [client, upstream]) {
+        this.#sockets.add(socket);
+        socket.on("close", () => this.#sockets.delete(socket));
+        socket.on("error", () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, "127.0.0.1", resolve));
+    this.port = (server.address() as { port: number }).port;
+    this.#server = server;
+  }
+
+  async cut(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
 }

@@ -144,12 +144,20 @@ test("a put that fails with a retriable error is redelivered without failing the
 test("a sink whose topic does not exist yet waits for it, RUNNING, instead of failing", async () => {
   const topic = `later-${Date.now()}`;
   const file = join(worker.dataDir, "later.jsonl");
-  await rest(worker, "PUT", "/connectors/later-sink/config", { "connector.class": "capture-sink", topics: topic, "capture.file": file });
+  await rest(worker, "PUT", "/connectors/later-sink/config", {
+    "connector.class": "capture-sink",
+    topics: topic,
+    "capture.file": file,
+  });
   await new Promise((r) => setTimeout(r, 2_000));
   const { body } = await rest(worker, "GET", "/connectors/later-sink/status");
   expect(body.tasks[0].state).toBe("RUNNING");
   await produce(topic, [{ key: null, value: '{"late":true}' }]);
-  const rows = await eventually(() => (captured(file).length >= 1 ? captured(file) : undefined), 30_000, "the late record");
+  const rows = await eventually(
+    () => (captured(file).length >= 1 ? captured(file) : undefined),
+    30_000,
+    "the late record",
+  );
   expect(rows.map((r) => r.value)).toEqual([{ late: true }]);
   await rest(worker, "DELETE", "/connectors/later-sink");
 });

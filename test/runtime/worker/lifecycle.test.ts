@@ -68,6 +68,21 @@ test("a datagen source and a sink run, pause, resume and stop through REST", asy
   const iterations = lines(capture).map((l) => Number(JSON.parse(l).headers["current.iteration"]));
   expect(iterations).toEqual(iterations.map((_, i) => i));
 
+  const metrics = await eventually(
+    async () => {
+      const text = await fetch(`${worker.url}/metrics`).then((r) => r.text());
+      return text.includes('sluice_offset_commit_timestamp_seconds{connector="sink"') ? text : undefined;
+    },
+    30_000,
+    "a sink offset commit in the metrics",
+  );
+  expect(metrics).toMatch(/sluice_source_records_polled_total\{connector="gen",task="0"\} \d+/);
+  expect(metrics).toMatch(
+    new RegExp(
+      `sluice_sink_consumer_lag_records\\{connector="sink",task="0",topic="${topic}",partition="0"\\} \\d+`,
+    ),
+  );
+
   const topics = await rest(worker, "GET", "/connectors/gen/topics");
   expect(topics.body).toEqual({ gen: { topics: [topic] } });
 
