@@ -85,6 +85,15 @@ export class KafkaAdmin {
     return created;
   }
 
+  /** The id of the Kafka cluster, as `GET /` reports it. */
+  async clusterId(): Promise<string> {
+    try {
+      return (await this.#client.metadata({ topics: [] })).id;
+    } catch (error) {
+      throw toSluiceError(error, "reading the cluster id");
+    }
+  }
+
   /** Deletes the topics; missing ones are ignored. */
   async deleteTopics(topics: readonly string[]): Promise<void> {
     const existing = new Set(await this.listTopics());

@@ -89,6 +89,7 @@ export async function startStandalone(
     auth: config.restAuth,
     bodyLimitBytes: config.restBodyLimitBytes,
     logger: logging.pino("sluice.rest"),
+    serverInfo: { kafkaClusterId: () => admin.clusterId().catch(() => null) },
   });
   const listener = config.listeners[0];
   if (!listener) throw new ConfigError([{ field: "listeners", message: "needs at least one listener" }]);

@@ -313,7 +313,9 @@ test("bigint.unsigned.handling.mode=precise keeps BIGINT UNSIGNED exact above 2^
     expect(after.t_datetime6).toBe(253402300799999);
     expect(after.t_date).toBe(2932896);
     expect(after.t_binary).toBe("01020000");
-    const fields = (first?.valueSchema?.fields?.[1] as { fields: Array<Record<string, unknown>> }).fields;
+    const fields = (first?.valueSchema?.fields?.[1]?.fields ?? []) as unknown as Array<
+      Record<string, unknown>
+    >;
     const byName = Object.fromEntries(fields.map((f) => [f.field, f]));
     expect(byName.t_bigint_u).toEqual({
       field: "t_bigint_u",

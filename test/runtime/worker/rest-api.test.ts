@@ -30,6 +30,13 @@ describe("without auth", () => {
     expect((await rest(worker, "GET", "/connectors")).body).toEqual([]);
   });
 
+  test("GET / names the version and the Kafka cluster", async () => {
+    const { status, body } = await rest(worker, "GET", "/");
+    expect(status).toBe(200);
+    expect(body.version).toBe("0.1.0");
+    expect(body.kafka_cluster_id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+
   test("an unknown connector class gets 404 listing what is installed", async () => {
     const response = await rest(worker, "POST", "/connectors", {
       name: "x",
