@@ -1,8 +1,15 @@
 import { ConfigDef, type ParsedConfig } from "../api/index.ts";
 import type { ErrorHandlingConfig } from "./error-handler.ts";
 
-/** Connector names: what Kafka Connect accepts in a URL path, minus control characters. */
-export const CONNECTOR_NAME_PATTERN = /^[^/\\\u0000-\u001f\u007f]{1,249}$/;
+/** A connector name: 1 to 249 characters, none of them '/', '\\' or a control character. */
+export function isValidConnectorName(name: string): boolean {
+  if (name.length === 0 || name.length > 249) return false;
+  for (const char of name) {
+    const code = char.codePointAt(0) ?? 0;
+    if (char === "/" || char === "\\" || code < 0x20 || code === 0x7f) return false;
+  }
+  return true;
+}
 
 /**
  * The keys every connector config has, whatever its plugin, spelled as Kafka Connect spells them.

@@ -571,7 +571,19 @@ export class StandaloneHerder implements Herder {
       .list()
       .map((p) => ({ class: p.name, type: p.type, version: p.version }));
     if (options.connectorsOnly) return connectors;
-    return connectors;
+    return [
+      ...connectors,
+      ...Object.values(converterPlugins).map((p) => ({
+        class: p.className,
+        type: "converter" as const,
+        version: SLUICE_VERSION,
+      })),
+      ...Object.values(transformPlugins).map((p) => ({
+        class: p.className,
+        type: p.type,
+        version: SLUICE_VERSION,
+      })),
+    ];
   }
 
   async pluginConfig(pluginName: string): Promise<PluginConfigKey[]> {

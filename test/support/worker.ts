@@ -62,6 +62,7 @@ export async function rest(
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the API answers and assert on it.
 ): Promise<{ status: number; body: any }> {
   const response = await fetch(worker.url + path, {
     method,
