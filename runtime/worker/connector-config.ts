@@ -24,7 +24,7 @@ export function commonConnectorConfig(type: "source" | "sink"): ConfigDef {
       example: "inventory-cdc",
       importance: "high",
       validate: (v) =>
-        CONNECTOR_NAME_PATTERN.test(v)
+        isValidConnectorName(v)
           ? undefined
           : "must be 1-249 characters without '/', '\\' or control characters",
     })
