@@ -1,0 +1,58 @@
+import {
+  type Connector,
+  type ConnectorContext,
+  ErrorCode,
+  type ParsedConfig,
+  SluiceError,
+} from "../../runtime/api/index.ts";
+import { probeServer } from "./client.ts";
+import { elasticsearchSettings } from "./config.ts";
+import { indexProblemForTopic } from "./index-name.ts";
+
+/** Plans the sink: tasks.max identical tasks; Kafka's consumer group shares the partitions among them. */
+export class ElasticsearchSinkConnector implements Connector {
+  #config: ParsedConfig | null = null;
+
+  async start(config: ParsedConfig, _context: ConnectorContext): Promise<void> {
+    elasticsearchSettings(config);
+    this.#config = config;
+  }
+
+  taskConfigs(maxTasks: number): Array<Record<string, string>> {
+    const config = this.#config;
+    if (config === null) throw new SluiceError(ErrorCode.INTERNAL, "taskConfigs was called before start");
+    return Array.from({ length: maxTasks }, () => ({ ...config.originals }));
+  }
+
+  async stop(): Promise<void> {
+    this.#config = null;
+  }
+
+  /**
+   * Checks that the cluster answers at connection.url (within connection.timeout.ms + read.timeout.ms),
+   * accepts the credentials and is the configured flavor, and that index.name.template yields a valid
+   * index name for each topic in `topics`.
+   */
+  async validate(
+    config: ParsedConfig,
+    signal: AbortSignal,
+  ): Promise<Array<{ field: string; message: string }>> {
+    const settings = elasticsearchSettings(config);
+    const problems: Array<{ field: string; message: string }> = [];
+    const topics = (config.originals["topics"] ?? "")
+      .split(",")
+      .map((topic) => topic.trim())
+      .filter((topic) => topic !== "");
+    for (const topic of topics) {
+      const problem = indexProblemForTopic(settings.indexTemplate, topic);
+      if (problem !== undefined) problems.push({ field: "index.name.template", message: problem });
+    }
+    const deadline = AbortSignal.any([
+      signal,
+      AbortSignal.timeout(settings.connectionTimeoutMs + settings.readTimeoutMs),
+    ]);
+    const probe = await probeServer(settings, deadline);
+    if ("field" in probe) problems.push(probe);
+    return problems;
+  }
+}
