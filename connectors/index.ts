@@ -4,4 +4,8 @@ import { elasticsearchPlugin } from "./elasticsearch/plugin.ts";
 import { redisPlugin } from "./redis/plugin.ts";
 
 /** Every connector plugin shipped with Sluice; the standalone worker installs all of them. */
-export const INSTALLED_PLUGINS: readonly ConnectorPlugin[] = [datagenPlugin, elasticsearchPlugin, redisPlugin];
+export const INSTALLED_PLUGINS: readonly ConnectorPlugin[] = [
+  datagenPlugin,
+  elasticsearchPlugin,
+  redisPlugin,
+];
