@@ -132,7 +132,13 @@ export class SinkTaskRunner extends WorkerTask {
         }
         if (raw.length > 0) await this.#deliver(raw, signal);
         if (this.#commitRequested || Date.now() - lastCommit >= o.offsetFlushIntervalMs) {
-          await this.#flushAndCommit();
+          try {
+            await this.#flushAndCommit();
+          } catch (error) {
+            // As Kafka Connect: a retriable flush failure skips this commit; the next one tries again.
+            if (!isRetriable(error)) throw error;
+            o.context.logger.warn("flush failed; offsets not committed this time", { error: (error as Error).message });
+          }
           lastCommit = Date.now();
           this.#commitRequested = false;
         }
