@@ -14,7 +14,7 @@ import {
   startTask,
   uniqueTopic,
 } from "./harness.ts";
-import { TcpProxy } from "./tcp-proxy.ts";
+import { TcpProxy } from "../../support/tcp-proxy.ts";
 
 const t = uniqueTopic("outage");
 afterAll(async () => {

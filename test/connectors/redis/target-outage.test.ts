@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, expect, test } from "vitest";
 import { isRetriable, type SinkRecord } from "../../../runtime/api/index.ts";
 import { hostPort } from "../../../stack/env.ts";
-import { TcpProxy } from "../elasticsearch/tcp-proxy.ts";
+import { TcpProxy } from "../../support/tcp-proxy.ts";
 import {
   dropKeys,
   REDIS_URL,
