@@ -31,13 +31,13 @@ export const ADD_OPENS = [
  * are already there (a stamp holds the pom's hash). The first run fills the local Maven cache; later
  * runs copy from it.
  */
-export function ensureJars(service: string, dirs: ServiceDirs): void {
+export async function ensureJars(service: string, dirs: ServiceDirs): Promise<void> {
   const pom = join(MAVEN_DIR, service, "pom.xml");
   const hash = createHash("sha256").update(readFileSync(pom)).digest("hex");
   const stamp = join(dirs.lib, ".pom-sha256");
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === hash) return;
   rmSync(dirs.lib, { recursive: true, force: true });
-  run("mvn", ["-B", "-q", "-f", pom, "dependency:copy-dependencies", `-DoutputDirectory=${dirs.lib}`]);
+  await run("mvn", ["-B", "-q", "-f", pom, "dependency:copy-dependencies", `-DoutputDirectory=${dirs.lib}`]);
   writeFileSync(stamp, hash);
 }
 

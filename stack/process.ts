@@ -68,25 +68,34 @@ export async function stopByPidFile(dirs: ServiceDirs, graceMs = 20_000): Promis
   return true;
 }
 
-/** Runs a command to completion, throwing with its output when it fails. */
+/**
+ * Runs a command to completion without blocking the event loop (other services' probes keep running
+ * meanwhile); rejects with its output when it fails.
+ */
 export function run(
   command: string,
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-) {
-  const result = spawnSync(command, args, {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve(output);
+      else reject(new Error(`${command} ${args.join(" ")} exited ${code}:\n${output.slice(-4000)}`));
+    });
   });
-  if (result.error) throw result.error;
-  if (result.status !== 0) {
-    throw new Error(
-      `${command} ${args.join(" ")} exited ${result.status}:\n${result.stdout}\n${result.stderr}`,
-    );
-  }
-  return result.stdout;
 }
 
 /** True when `command` is on the PATH. */
@@ -94,15 +103,25 @@ export function hasCommand(command: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
 }
 
-/** Installs Debian packages with apt-get when `command` is missing (the stack's machines run as root). */
-export function ensureDebianPackage(command: string, packages: string[]): void {
-  if (hasCommand(command)) return;
-  run("apt-get", ["update", "-q"]);
-  run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...packages], {
-    env: { DEBIAN_FRONTEND: "noninteractive" },
-  });
-  if (!hasCommand(command))
-    throw new Error(`installed ${packages.join(", ")} but ${command} is still not on the PATH`);
+let aptQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Installs Debian packages with apt-get when `command` is missing (the stack's machines run as root).
+ * Installs run one at a time: dpkg takes a lock.
+ */
+export function ensureDebianPackage(command: string, packages: string[]): Promise<void> {
+  const install = async () => {
+    if (hasCommand(command)) return;
+    await run("apt-get", ["update", "-q"]);
+    await run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...packages], {
+      env: { DEBIAN_FRONTEND: "noninteractive" },
+    });
+    if (!hasCommand(command))
+      throw new Error(`installed ${packages.join(", ")} but ${command} is still not on the PATH`);
+  };
+  const next = aptQueue.then(install, install);
+  aptQueue = next.catch(() => {});
+  return next;
 }
 
 /** Last `lines` lines of a log file, for a failure report. */

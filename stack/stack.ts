@@ -67,7 +67,9 @@ async function probeOnce(
     ]);
     return undefined;
   } catch (error) {
-    return error as Error;
+    return error instanceof Error && error.message
+      ? error
+      : new Error(String((error as Error)?.message || error));
   }
 }
 
@@ -85,8 +87,10 @@ export async function upService(service: StackService, env: StackEnv): Promise<S
       await service.prepare(env, dirs);
       await service.start(env, dirs);
     }
+    // Preparing may take minutes on a fresh machine (packages, jars); the start-up budget begins now.
+    const started = Date.now();
     let lastError: Error | undefined;
-    while (Date.now() - began < service.startTimeoutMs) {
+    while (Date.now() - started < service.startTimeoutMs) {
       lastError = await probeOnce(service, env, 10_000);
       if (lastError === undefined)
         return { name: service.name, address, state: "started", ms: Date.now() - began };

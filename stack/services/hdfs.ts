@@ -50,7 +50,7 @@ export const hdfs: StackService = {
   },
 
   async prepare(_env, dirs) {
-    ensureJars("hdfs", dirs);
+    await ensureJars("hdfs", dirs);
     writeFileSync(join(dirs.root, "log4j.properties"), LOG4J);
   },
 

@@ -51,13 +51,13 @@ export const kafka: StackService = {
   },
 
   async prepare(env, dirs) {
-    ensureJars("kafka", dirs);
+    await ensureJars("kafka", dirs);
     mkdirSync(dirs.data, { recursive: true });
     writeFileSync(join(dirs.root, "server.properties"), serverProperties(env, dirs));
     writeFileSync(join(dirs.root, "log4j2.properties"), LOG4J2);
     if (!existsSync(join(dirs.data, "meta.properties"))) {
       const clusterId = randomBytes(16).toString("base64url");
-      run(javaBin(), [
+      await run(javaBin(), [
         "-cp",
         classpath(dirs),
         "kafka.tools.StorageTool",

@@ -26,11 +26,11 @@ export const mariadb: StackService = {
   },
 
   async prepare(env, dirs) {
-    ensureDebianPackage("mariadbd", ["mariadb-server"]);
+    await ensureDebianPackage("mariadbd", ["mariadb-server"]);
     writeFileSync(join(dirs.root, "my.cnf"), myCnf(env, dirs));
     if (!existsSync(join(dirs.data, "mysql"))) {
       mkdirSync(dirs.data, { recursive: true });
-      run("mariadb-install-db", [
+      await run("mariadb-install-db", [
         `--defaults-file=${join(dirs.root, "my.cnf")}`,
         "--auth-root-authentication-method=normal",
         "--skip-test-db",

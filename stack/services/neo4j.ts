@@ -58,7 +58,7 @@ export const neo4j: StackService = {
   },
 
   async prepare(env, dirs) {
-    ensureJars("neo4j", dirs);
+    await ensureJars("neo4j", dirs);
     const home = homeDir(dirs);
     for (const dir of ["conf", "plugins", "import", "run"]) mkdirSync(join(home, dir), { recursive: true });
     writeFileSync(join(home, "conf", "neo4j.conf"), neo4jConf(env, dirs));

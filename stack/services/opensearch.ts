@@ -52,7 +52,7 @@ export const opensearch: StackService = {
   },
 
   async prepare(env, dirs) {
-    ensureJars("opensearch", dirs);
+    await ensureJars("opensearch", dirs);
     for (const dir of ["config", "modules", "plugins", "tmp"]) {
       mkdirSync(join(dirs.root, dir), { recursive: true });
     }

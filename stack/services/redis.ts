@@ -30,7 +30,7 @@ export const redis: StackService = {
   },
 
   async prepare(env, dirs) {
-    ensureDebianPackage("redis-server", ["redis-server"]);
+    await ensureDebianPackage("redis-server", ["redis-server"]);
     const { host, port } = hostPort(env.redisUrl);
     writeFileSync(
       join(dirs.root, "redis.conf"),
