@@ -1,6 +1,7 @@
 import type { ConnectorPlugin } from "../runtime/api/index.ts";
 import { datagenPlugin } from "./datagen/plugin.ts";
 import { elasticsearchPlugin } from "./elasticsearch/plugin.ts";
+import { neo4jPlugin } from "./neo4j/plugin.ts";
 import { redisPlugin } from "./redis/plugin.ts";
 
 /** Every connector plugin shipped with Sluice; the standalone worker installs all of them. */
@@ -8,4 +9,5 @@ export const INSTALLED_PLUGINS: readonly ConnectorPlugin[] = [
   datagenPlugin,
   elasticsearchPlugin,
   redisPlugin,
+  neo4jPlugin,
 ];
