@@ -156,7 +156,6 @@ export const workerConfigDef = new ConfigDef()
     default: [],
     example: "file,env",
     description:
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a config provider placeholder, not a template
       "Config providers whose ${alias:…} placeholders connector and worker configs may use: file, env, or an alias whose config.providers.<alias>.class names one. None by default, as in Kafka Connect.",
   })
   .define({
@@ -179,7 +178,6 @@ export const workerConfigDef = new ConfigDef()
     name: "sluice.rest.auth.token",
     type: "password",
     default: null,
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a config provider placeholder, not a template
     example: "${env:SLUICE_REST_TOKEN}",
     description: "The bearer token REST clients must send when sluice.rest.auth.type is bearer.",
   })
@@ -193,7 +191,6 @@ export const workerConfigDef = new ConfigDef()
     name: "sluice.rest.auth.password",
     type: "password",
     default: null,
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a config provider placeholder, not a template
     example: "${file:/etc/sluice/secrets.properties:rest.password}",
     description: "The password REST clients must send when sluice.rest.auth.type is basic.",
   })

@@ -3,9 +3,7 @@ import { DataError } from "../api/errors.ts";
 import { JavaDateFormat } from "./java-date-format.ts";
 import type { Transformation, TransformationPlugin } from "./transformation.ts";
 
-// biome-ignore lint/suspicious/noTemplateCurlyInString: Kafka Connect's placeholder, not a template
 const TOPIC = "${topic}";
-// biome-ignore lint/suspicious/noTemplateCurlyInString: Kafka Connect's placeholder, not a template
 const TIMESTAMP = "${timestamp}";
 
 function dateFormatProblem(pattern: string): string | undefined {

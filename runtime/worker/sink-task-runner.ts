@@ -137,7 +137,9 @@ export class SinkTaskRunner extends WorkerTask {
           } catch (error) {
             // As Kafka Connect: a retriable flush failure skips this commit; the next one tries again.
             if (!isRetriable(error)) throw error;
-            o.context.logger.warn("flush failed; offsets not committed this time", { error: (error as Error).message });
+            o.context.logger.warn("flush failed; offsets not committed this time", {
+              error: (error as Error).message,
+            });
           }
           lastCommit = Date.now();
           this.#commitRequested = false;

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, expect, test } from "vitest";
 import { isRetriable, type SinkRecord } from "../../../runtime/api/index.ts";
 import { hostPort } from "../../../stack/env.ts";
+import { TcpProxy } from "../../support/tcp-proxy.ts";
 import {
   documents,
   dropIndices,
@@ -14,7 +15,6 @@ import {
   startTask,
   uniqueTopic,
 } from "./harness.ts";
-import { TcpProxy } from "../../support/tcp-proxy.ts";
 
 const t = uniqueTopic("outage");
 afterAll(async () => {

@@ -5,7 +5,6 @@ import { record, sinkRecord, transform } from "./records.ts";
 describe("RegexRouter", () => {
   const route = transform("org.apache.kafka.connect.transforms.RegexRouter", {
     regex: "dbserver1\\.(?<db>\\w+)\\.(.*)",
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: Java's named-group reference, not a template
     replacement: "cdc-${db}-$2",
   });
 
@@ -40,7 +39,6 @@ describe("TimestampRouter", () => {
 
   test("topic.format and timestamp.format shape the name", () => {
     const route = transform("TimestampRouter", {
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: TimestampRouter's placeholders, not a template
       "topic.format": "archive.${topic}.${timestamp}",
       "timestamp.format": "yyyy-MM",
     });
