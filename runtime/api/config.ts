@@ -44,6 +44,14 @@ export interface ConfigKey<T extends ConfigType = ConfigType> {
 
 export type RawConfig = Readonly<Record<string, unknown>>;
 
+/** Thrown when a key is read that is not declared, or that failed to parse. */
+class UnparsedKeyError extends Error {
+  constructor(name: string) {
+    super(`config key "${name}" is not declared in the spec, or its value did not parse`);
+    this.name = "UnparsedKeyError";
+  }
+}
+
 /** A parsed config: typed values of declared keys, plus the raw strings of every key given. */
 export class ParsedConfig {
   readonly #values: ReadonlyMap<string, unknown>;
@@ -56,7 +64,7 @@ export class ParsedConfig {
   }
 
   #get(name: string): unknown {
-    if (!this.#values.has(name)) throw new Error(`config key "${name}" is not declared in the spec`);
+    if (!this.#values.has(name)) throw new UnparsedKeyError(name);
     return this.#values.get(name);
   }
 
@@ -211,13 +219,18 @@ export class ConfigDef {
       else values.set(key.name, parsed.value);
     }
     const config = new ParsedConfig(values, originals);
-    // Validators may read other keys, so they run only once every key parsed.
-    if (errors.length > 0) return { config, reports: [...reports.values()], errors };
     for (const key of this.#keys.values()) {
       if (!key.validate || !values.has(key.name)) continue;
       const value = values.get(key.name);
       if (value === null) continue;
-      const problem = key.validate(value as never, config);
+      let problem: string | undefined;
+      try {
+        problem = key.validate(value as never, config);
+      } catch (error) {
+        // The validator read another key that failed to parse; that key's error is reported already.
+        if (error instanceof UnparsedKeyError) continue;
+        throw error;
+      }
       if (problem !== undefined) fail(key.name, problem);
     }
     return { config, reports: [...reports.values()], errors };

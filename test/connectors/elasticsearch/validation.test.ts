@@ -53,10 +53,9 @@ test("flavor=elasticsearch against OpenSearch is refused with the server's ident
   const problems = await validate(sinkConfig({ flavor: "elasticsearch" }));
   expect(problems).toHaveLength(1);
   expect(problems?.[0]?.field).toBe("flavor");
-  expect(problems?.[0]?.message).toMatch(
-    /^the server at http:\/\/127\.0\.0\.1:19200 is OpenSearch 2\.\d+\.\d+; set flavor=opensearch$/,
-  );
-  expect(OPENSEARCH_URL).toBe("http://127.0.0.1:19200");
+  const message = problems?.[0]?.message ?? "";
+  expect(message.startsWith(`the server at ${OPENSEARCH_URL} is OpenSearch 2.`)).toBe(true);
+  expect(message).toMatch(/ is OpenSearch 2\.\d+\.\d+; set flavor=opensearch$/);
 });
 
 test("an index template that yields a bad index name for a configured topic is refused with the name", async () => {

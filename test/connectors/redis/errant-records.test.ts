@@ -6,6 +6,7 @@ import { DataError, RetriableError } from "../../../runtime/api/index.ts";
 import {
   dropKeys,
   putAndFlush,
+  REDIS_URL,
   record,
   redis,
   sinkConfig,
@@ -70,7 +71,7 @@ test("a command Redis refuses (a key of another type) is errant with Redis's rea
   expect(errant[0]?.record).toBe(records[1]);
   expect(errant[0]?.error).toBeInstanceOf(DataError);
   expect(errant[0]?.error.message).toBe(
-    `redis://127.0.0.1:16379 refused the write of ${clash}/0/${records[1]?.kafkaOffset}: WRONGTYPE Operation against a key holding the wrong kind of value`,
+    `${REDIS_URL} refused the write of ${clash}/0/${records[1]?.kafkaOffset}: WRONGTYPE Operation against a key holding the wrong kind of value`,
   );
   expect(await snapshot(clash)).toEqual({ [clash]: "a string, not a set" });
   expect(await snapshot(fine)).toEqual({ [fine]: ["a", "b"] });

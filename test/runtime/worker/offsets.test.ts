@@ -98,7 +98,7 @@ test("kill -9 of a worker mid-stream loses no record: the restarted worker fills
   const records = await readTopic(topic, (r) => iterationsIn(r).size >= 3_000, 90_000);
   restarted.child.kill("SIGTERM");
   expect(iterationsIn(records).size).toBe(3_000);
-});
+}, 240_000);
 
 test("SIGTERM drains: the worker exits 0 and commits exactly what Kafka acknowledged", async () => {
   const topic = `sigterm-${Date.now()}`;
@@ -126,7 +126,7 @@ test("SIGTERM drains: the worker exits 0 and commits exactly what Kafka acknowle
   // Every record up to the committed offset is in Kafka, none missing.
   for (let i = 0; i <= lastIteration; i++)
     if (!seen.has(i)) throw new Error(`iteration ${i} is committed but not in Kafka`);
-});
+}, 240_000);
 
 test("DELETE offsets on a stopped source makes the next start read from the beginning", async () => {
   const topic = `reset-${Date.now()}`;
