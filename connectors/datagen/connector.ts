@@ -1,9 +1,9 @@
 import {
-  type Connector,
   type ConnectorContext,
   ErrorCode,
   type OffsetsAlterable,
   type ParsedConfig,
+  ReplicatedTasksConnector,
   SluiceError,
   type SourceOffset,
   type SourcePartition,
@@ -16,22 +16,9 @@ import { iterationOfOffset, taskOfPartition } from "./offsets.ts";
  * Plans datagen: `tasks.max` tasks, each generating its own stream (`{task: id}`) from the same config.
  * Its position lives in Sluice's offset store, so altered offsets need only be checked here.
  */
-export class DatagenConnector implements Connector, OffsetsAlterable {
-  #config: ParsedConfig | null = null;
-
-  async start(config: ParsedConfig, context: ConnectorContext): Promise<void> {
+export class DatagenConnector extends ReplicatedTasksConnector implements OffsetsAlterable {
+  protected checkConfig(config: ParsedConfig, context: ConnectorContext): void {
     datagenSettings(config, context.name);
-    this.#config = config;
-  }
-
-  taskConfigs(maxTasks: number): Array<Record<string, string>> {
-    const config = this.#config;
-    if (config === null) throw new SluiceError(ErrorCode.INTERNAL, "taskConfigs was called before start");
-    return Array.from({ length: maxTasks }, () => ({ ...config.originals }));
-  }
-
-  async stop(): Promise<void> {
-    this.#config = null;
   }
 
   /** Accepts `{task: <id>}` partitions with `{iteration: <n>}` offsets or null; Sluice stores them. */

@@ -1,31 +1,16 @@
 import {
-  type Connector,
   type ConnectorContext,
-  ErrorCode,
   type ParsedConfig,
-  SluiceError,
+  ReplicatedTasksConnector,
 } from "../../runtime/api/index.ts";
 import { probeServer } from "./client.ts";
 import { elasticsearchSettings } from "./config.ts";
 import { indexProblemForTopic } from "./index-name.ts";
 
 /** Plans the sink: tasks.max identical tasks; Kafka's consumer group shares the partitions among them. */
-export class ElasticsearchSinkConnector implements Connector {
-  #config: ParsedConfig | null = null;
-
-  async start(config: ParsedConfig, _context: ConnectorContext): Promise<void> {
+export class ElasticsearchSinkConnector extends ReplicatedTasksConnector {
+  protected checkConfig(config: ParsedConfig, _context: ConnectorContext): void {
     elasticsearchSettings(config);
-    this.#config = config;
-  }
-
-  taskConfigs(maxTasks: number): Array<Record<string, string>> {
-    const config = this.#config;
-    if (config === null) throw new SluiceError(ErrorCode.INTERNAL, "taskConfigs was called before start");
-    return Array.from({ length: maxTasks }, () => ({ ...config.originals }));
-  }
-
-  async stop(): Promise<void> {
-    this.#config = null;
   }
 
   /**

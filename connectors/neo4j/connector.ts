@@ -1,11 +1,9 @@
 import type { Driver } from "neo4j-driver";
 import {
-  type Connector,
   type ConnectorContext,
-  ErrorCode,
   type FieldError,
   type ParsedConfig,
-  SluiceError,
+  ReplicatedTasksConnector,
 } from "../../runtime/api/index.ts";
 import { createDriver, neo4jCode } from "./client.ts";
 import { type Neo4jSinkSettings, neo4jSinkSettings, readNeo4jSinkSettings } from "./config.ts";
@@ -93,23 +91,9 @@ async function checkAgainstServer(
 }
 
 /** Plans the Neo4j sink: every task runs every topic's strategy on the partitions it is assigned. */
-export class Neo4jSinkConnector implements Connector {
-  #config: ParsedConfig | undefined;
-
-  async start(config: ParsedConfig, _context: ConnectorContext): Promise<void> {
+export class Neo4jSinkConnector extends ReplicatedTasksConnector {
+  protected checkConfig(config: ParsedConfig, _context: ConnectorContext): void {
     neo4jSinkSettings(config);
-    this.#config = config;
-  }
-
-  taskConfigs(maxTasks: number): Array<Record<string, string>> {
-    const config = this.#config;
-    if (config === undefined)
-      throw new SluiceError(ErrorCode.INTERNAL, "taskConfigs was called before start");
-    return Array.from({ length: maxTasks }, () => ({ ...config.originals }));
-  }
-
-  async stop(): Promise<void> {
-    this.#config = undefined;
   }
 
   /** The config's own problems (patterns, strategies per topic), then reachability and compilation. */

@@ -1,4 +1,5 @@
 import type { ConfigDef, ParsedConfig } from "./config.ts";
+import { ErrorCode, SluiceError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { SourceOffset, SourcePartition, TopicPartition } from "./records.ts";
 import type { SinkTask, SourceTask } from "./task.ts";
@@ -57,4 +58,31 @@ export interface ConnectorPlugin {
   readonly config: ConfigDef;
   createConnector(): Connector & Partial<OffsetsAlterable>;
   createTask(): SourceTask | SinkTask;
+}
+
+/**
+ * A connector whose tasks all run with the connector's own config: the consumer group (sinks) or the
+ * task id (sources) splits the work between them. A subclass checks the config in `checkConfig` — a
+ * throw fails the start — and may add `validate`.
+ */
+export abstract class ReplicatedTasksConnector implements Connector {
+  #config: ParsedConfig | null = null;
+
+  async start(config: ParsedConfig, context: ConnectorContext): Promise<void> {
+    this.checkConfig(config, context);
+    this.#config = config;
+  }
+
+  /** `maxTasks` copies of the connector's config. */
+  taskConfigs(maxTasks: number): Array<Record<string, string>> {
+    const config = this.#config;
+    if (config === null) throw new SluiceError(ErrorCode.INTERNAL, "taskConfigs was called before start");
+    return Array.from({ length: maxTasks }, () => ({ ...config.originals }));
+  }
+
+  async stop(): Promise<void> {
+    this.#config = null;
+  }
+
+  protected abstract checkConfig(config: ParsedConfig, context: ConnectorContext): void;
 }

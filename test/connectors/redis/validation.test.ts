@@ -69,6 +69,7 @@ test("bad URIs, unknown types and placeholders, a zero TTL and a collection with
       message: 'must be one of STRING, HASH, JSON, STREAM, SET, ZSET, LIST; got "GRAPH"',
     },
     { field: "redis.key.ttl", message: 'must be a whole number; got "soon"' },
+    { field: "redis.uri", message: "must be a redis:// or rediss:// URI" },
   ]);
   expect(
     parseErrors({ "redis.uri": "http://localhost:6379", "redis.keyspace": "${table}", "redis.key.ttl": "0" }),
