@@ -33,6 +33,8 @@ export interface ConnectorStateInfo {
   connector: StateInfo;
   tasks: Array<StateInfo & { id: number }>;
   type: ConnectorType;
+  /** Sluice's addition: the schedule of the connector's jobs (HDFS compaction), when it has one. */
+  schedule?: object;
 }
 
 export interface TaskInfo {
@@ -144,6 +146,11 @@ export interface Herder {
   /** Only while STOPPED (else STATE_CONFLICT). Resolves with Kafka Connect's message. */
   alterConnectorOffsets(name: string, offsets: ConnectorOffset[]): Promise<string>;
   resetConnectorOffsets(name: string): Promise<string>;
+
+  /** Enqueues a run of the connector's jobs (HDFS compaction) now; BAD_REQUEST when it has none. */
+  triggerConnectorJob(name: string, options: { path?: string | null }): Promise<{ jobId: string }>;
+  /** Recent runs of the connector's jobs, newest first; BAD_REQUEST when it has none. */
+  connectorJobRuns(name: string): Promise<readonly object[]>;
 
   validateConfig(pluginName: string, config: ConnectorConfig): Promise<ConfigInfos>;
   plugins(options: { connectorsOnly: boolean }): Promise<PluginInfo[]>;

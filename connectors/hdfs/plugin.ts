@@ -1,5 +1,6 @@
 import type { ConnectorPlugin } from "../../runtime/api/index.ts";
-import { hdfsConfig } from "./config.ts";
+import { CompactionJobs } from "./compaction.ts";
+import { hdfsConfig, hdfsSettings } from "./config.ts";
 import { HdfsSinkConnector } from "./connector.ts";
 import { HdfsSinkTask } from "./task.ts";
 
@@ -14,4 +15,6 @@ export const hdfsPlugin: ConnectorPlugin = {
   config: hdfsConfig,
   createConnector: () => new HdfsSinkConnector(),
   createTask: () => new HdfsSinkTask(),
+  jobs: (connectorName, config) =>
+    hdfsSettings(config).compaction.redisUrl === null ? null : new CompactionJobs(connectorName, config),
 };

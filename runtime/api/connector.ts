@@ -45,6 +45,23 @@ export interface OffsetsAlterable {
   ): Promise<boolean>;
 }
 
+/**
+ * Scheduled and on-demand jobs a connector runs beside its tasks (the HDFS sink's compaction). A handle
+ * works whether or not the connector runs: it reads and enqueues through the job store.
+ */
+export interface ConnectorJobs {
+  /** Enqueues a run now; `path` narrows it where the connector supports that. BAD_REQUEST if refused. */
+  trigger(options: { path?: string | null }): Promise<{ jobId: string }>;
+  /** Recent runs, newest first, as the REST API shows them. */
+  runs(limit?: number): Promise<readonly object[]>;
+  /** The schedule (pattern, time zone, next run), or null when there is none. */
+  scheduleInfo(): Promise<object | null>;
+  /** Removes the schedule, when the connector is deleted. */
+  unschedule(): Promise<unknown>;
+  /** Releases the handle's connections; idempotent. */
+  close(): Promise<void>;
+}
+
 /** A plugin: how Sluice finds, documents, validates and instantiates one connector class. */
 export interface ConnectorPlugin {
   /** The short name used in `connector.class`, e.g. `mysql-cdc`. */
@@ -58,6 +75,8 @@ export interface ConnectorPlugin {
   readonly config: ConfigDef;
   createConnector(): Connector & Partial<OffsetsAlterable>;
   createTask(): SourceTask | SinkTask;
+  /** A handle on the connector's jobs; absent when the plugin has none. Null when this config runs none. */
+  jobs?(connectorName: string, config: ParsedConfig): ConnectorJobs | null;
 }
 
 /**

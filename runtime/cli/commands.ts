@@ -11,7 +11,7 @@ export interface CommandContext {
   json: boolean;
   print(text: string): void;
   args: string[];
-  flags: { includeTasks: boolean; onlyFailed: boolean; file?: string; to?: string };
+  flags: { includeTasks: boolean; onlyFailed: boolean; file?: string; to?: string; path?: string };
 }
 
 export interface ClientCommand {
@@ -21,7 +21,7 @@ export interface ClientCommand {
   /** How many positional arguments it takes. */
   arity: number;
   /** The command-specific flags it accepts. */
-  flags: ReadonlyArray<"include-tasks" | "only-failed" | "file" | "to">;
+  flags: ReadonlyArray<"include-tasks" | "only-failed" | "file" | "to" | "path">;
   run(context: CommandContext): Promise<void>;
 }
 
@@ -311,6 +311,60 @@ export const OFFSET_COMMANDS: Readonly<Record<string, ClientCommand>> = {
       }
       const { body } = await context.client.request("PATCH", connectorPath(name, "/offsets"), { offsets });
       show<{ message: string }>(context, body, ({ message }) => message);
+    },
+  },
+};
+
+/** One compaction run as GET /connectors/{name}/compactions answers it (the HDFS sink's jobs). */
+interface CompactionRun {
+  id: string;
+  trigger: string;
+  path: string | null;
+  state: string;
+  enqueuedAt: number;
+  finishedAt: number | null;
+  report: { filesIn: number; filesOut: number; bytesIn: number; bytesOut: number; durationMs: number } | null;
+  error: string | null;
+}
+
+export const COMPACTION_COMMANDS: Readonly<Record<string, ClientCommand>> = {
+  run: {
+    synopsis: "<name> [--path <dir under topics.dir>]",
+    summary: "run an HDFS sink's compaction now, for every closed partition or one directory",
+    arity: 1,
+    flags: ["path"],
+    async run(context) {
+      const body = context.flags.path === undefined ? {} : { path: context.flags.path };
+      const { body: job } = await context.client.request(
+        "POST",
+        connectorPath(nameArg(context), "/compactions"),
+        body,
+      );
+      show<{ id: string }>(context, job, ({ id }) => `compaction ${id} enqueued`);
+    },
+  },
+  list: {
+    synopsis: "<name>",
+    summary: "show an HDFS sink's recent compaction runs",
+    arity: 1,
+    flags: [],
+    async run(context) {
+      const { body } = await context.client.request("GET", connectorPath(nameArg(context), "/compactions"));
+      show<CompactionRun[]>(context, body, (runs) =>
+        formatTable(
+          ["ID", "TRIGGER", "PATH", "STATE", "FILES IN→OUT", "BYTES IN→OUT", "MS", "ERROR"],
+          runs.map((r) => [
+            r.id,
+            r.trigger,
+            r.path ?? "*",
+            r.state,
+            r.report ? `${r.report.filesIn}→${r.report.filesOut}` : "",
+            r.report ? `${r.report.bytesIn}→${r.report.bytesOut}` : "",
+            r.report ? String(r.report.durationMs) : "",
+            firstLine(r.error ?? ""),
+          ]),
+        ),
+      );
     },
   },
 };

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { type ClientAuth, RestClient } from "./client.ts";
 import {
   type ClientCommand,
+  COMPACTION_COMMANDS,
   CONNECTOR_COMMANDS,
   type CommandContext,
   OFFSET_COMMANDS,
@@ -28,6 +29,7 @@ const OPTIONS = {
   "only-failed": { type: "boolean", default: false },
   file: { type: "string" },
   to: { type: "string" },
+  path: { type: "string" },
 } as const;
 
 const CLIENT_FLAGS = ["url", "token", "user", "password", "json"] as const;
@@ -35,6 +37,7 @@ const CLIENT_FLAGS = ["url", "token", "user", "password", "json"] as const;
 const GROUPS: Readonly<Record<string, Readonly<Record<string, ClientCommand>>>> = {
   connectors: CONNECTOR_COMMANDS,
   offsets: OFFSET_COMMANDS,
+  compactions: COMPACTION_COMMANDS,
 };
 
 function usage(): string {
@@ -127,6 +130,7 @@ async function runClientCommand(
       onlyFailed: values["only-failed"],
       file: values.file,
       to: values.to,
+      path: values.path,
     },
   };
   await command.run(context);

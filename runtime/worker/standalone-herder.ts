@@ -1,6 +1,7 @@
 import {
   type ConfigDef,
   ConfigError,
+  type ConnectorJobs,
   type ConnectorPlugin,
   ErrorCode,
   type Logger,
@@ -50,6 +51,8 @@ export class StandaloneHerder implements Herder {
   readonly #admin: KafkaAdmin;
   readonly #logger: (fields: Record<string, unknown>) => Logger;
   readonly #running = new Map<string, ConnectorInstance>();
+  /** Open handles on connectors' jobs, by connector name; closed when the config changes. */
+  readonly #jobs = new Map<string, ConnectorJobs>();
   #queue: Promise<unknown> = Promise.resolve();
   #ready = false;
   #closing: Promise<void> | undefined;
@@ -102,6 +105,8 @@ export class StandaloneHerder implements Herder {
       const timeout = this.#worker.config.taskShutdownGracefulTimeoutMs;
       await Promise.all([...this.#running.values()].map((instance) => instance.stop(timeout)));
       this.#running.clear();
+      await Promise.all([...this.#jobs.values()].map((jobs) => jobs.close()));
+      this.#jobs.clear();
       await this.#stores.close();
     });
     return this.#closing;
@@ -296,6 +301,7 @@ export class StandaloneHerder implements Herder {
       await this.#validateForPut(name, config);
       const stored = { ...config, name };
       await this.#stopConnector(name);
+      await this.#closeJobs(name, false);
       await this.#stores.config.put(
         name,
         stored,
@@ -316,6 +322,7 @@ export class StandaloneHerder implements Herder {
       }
       await this.#validateForPut(name, config);
       await this.#stopConnector(name);
+      await this.#closeJobs(name, false);
       await this.#stores.config.put(name, { ...config, name });
       await this.#startConnector(name);
       return this.#info(name);
@@ -326,6 +333,7 @@ export class StandaloneHerder implements Herder {
     return this.#serial(async () => {
       await this.#entry(name);
       await this.#stopConnector(name);
+      await this.#closeJobs(name, true);
       await this.#stores.config.remove(name);
       await this.#stores.status.remove(name);
       this.#worker.metrics.forget(name);
@@ -415,11 +423,15 @@ export class StandaloneHerder implements Herder {
       workerId: this.#workerId,
     };
     const tasks = await this.#stores.status.tasks(name);
+    const schedule = plugin.jobs
+      ? await (await this.#jobsOf(name, false))?.scheduleInfo().catch(() => null)
+      : null;
     return {
       name,
       connector: stateInfo(connector),
       tasks: tasks.map((t) => ({ id: t.id, ...stateInfo(t) })),
       type: plugin.type,
+      ...(schedule ? { schedule } : {}),
     };
   }
 
@@ -562,6 +574,42 @@ export class StandaloneHerder implements Herder {
       await this.#stores.offsets.reset(name);
       return RESET;
     });
+  }
+
+  // ---- connector jobs (HDFS compaction) ----
+
+  /** The connector's jobs handle, opened on first use; null (or BAD_REQUEST when `required`) if it has none. */
+  async #jobsOf(name: string, required: boolean): Promise<ConnectorJobs | null> {
+    const open = this.#jobs.get(name);
+    if (open) return open;
+    const { plugin, parsed } = await this.#offsetTarget(name);
+    const jobs = plugin.jobs?.(name, parsed) ?? null;
+    if (jobs === null) {
+      if (!required) return null;
+      throw new SluiceError(
+        ErrorCode.BAD_REQUEST,
+        `Connector ${name} runs no compaction jobs (set compaction.redis.url on an HDFS sink)`,
+      );
+    }
+    this.#jobs.set(name, jobs);
+    return jobs;
+  }
+
+  async #closeJobs(name: string, unschedule: boolean): Promise<void> {
+    const jobs = unschedule ? await this.#jobsOf(name, false).catch(() => null) : this.#jobs.get(name);
+    this.#jobs.delete(name);
+    if (unschedule) await jobs?.unschedule();
+    await jobs?.close();
+  }
+
+  async triggerConnectorJob(name: string, options: { path?: string | null }): Promise<{ jobId: string }> {
+    const jobs = (await this.#jobsOf(name, true)) as ConnectorJobs;
+    return jobs.trigger(options);
+  }
+
+  async connectorJobRuns(name: string): Promise<readonly object[]> {
+    const jobs = (await this.#jobsOf(name, true)) as ConnectorJobs;
+    return jobs.runs();
   }
 
   // ---- plugins and health ----

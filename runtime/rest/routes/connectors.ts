@@ -309,4 +309,38 @@ export function registerConnectorRoutes(app: FastifyInstance, herder: Herder): v
       return { offsets: await herder.connectorOffsetsAt(request.params.name, to) };
     },
   );
+
+  app.post<{ Params: NameParams; Body: { path?: string | null } | undefined }>(
+    "/connectors/:name/compactions",
+    {
+      schema: {
+        tags,
+        summary: "Sluice: run the connector's compaction now (HDFS sink), optionally for one directory",
+        params: connectorParams,
+        body: {
+          type: ["object", "null"],
+          properties: { path: { type: ["string", "null"], maxLength: 4096 } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { jobId } = await herder.triggerConnectorJob(request.params.name, {
+        path: request.body?.path ?? null,
+      });
+      return reply.code(202).send({ id: jobId });
+    },
+  );
+
+  app.get<{ Params: NameParams }>(
+    "/connectors/:name/compactions",
+    {
+      schema: {
+        tags,
+        summary: "Sluice: the connector's recent compaction runs, newest first",
+        params: connectorParams,
+      },
+    },
+    async (request) => herder.connectorJobRuns(request.params.name),
+  );
 }

@@ -454,3 +454,31 @@ describe("topics and offsets", () => {
     });
   });
 });
+
+describe("compactions (Sluice's addition)", () => {
+  test("POST …/compactions answers 202 with the job id and passes the path; GET lists the runs", async () => {
+    server.herder.seed("lake", SINK);
+    expect(await call("POST", "/connectors/lake/compactions", { path: "orders/partition=0" })).toMatchObject({
+      status: 202,
+      body: { id: "job-1" },
+    });
+    expect(await call("POST", "/connectors/lake/compactions")).toMatchObject({ status: 202, body: { id: "job-2" } });
+    expect(server.herder.jobRequests).toEqual([
+      { name: "lake", path: "orders/partition=0" },
+      { name: "lake", path: null },
+    ]);
+    expect(await call("GET", "/connectors/lake/compactions")).toMatchObject({
+      status: 200,
+      body: [
+        { id: "job-1", path: "orders/partition=0", state: "completed" },
+        { id: "job-2", path: null, state: "completed" },
+      ],
+    });
+  });
+
+  test("an unknown connector is 404 and an unknown body field 400", async () => {
+    expect((await call("POST", "/connectors/nope/compactions", {})).status).toBe(404);
+    server.herder.seed("lake", SINK);
+    expect((await call("POST", "/connectors/lake/compactions", { when: "now" })).status).toBe(400);
+  });
+});

@@ -67,6 +67,8 @@ export class FakeHerder implements Herder {
   readonly restarts: Array<{ name: string } & RestartRequest> = [];
   /** Every `connectorsOnly` flag plugins() was asked with, in order. */
   readonly pluginQueries: boolean[] = [];
+  /** Every compaction run requested, in order. */
+  readonly jobRequests: Array<{ name: string; path: string | null }> = [];
   readonly #connectors = new Map<string, FakeConnector>();
 
   #get(name: string): FakeConnector {
@@ -277,6 +279,19 @@ export class FakeHerder implements Herder {
   async resetConnectorOffsets(name: string): Promise<string> {
     this.#requireStopped(name).offsets = [];
     return "The offsets for this connector have been reset successfully";
+  }
+
+  async triggerConnectorJob(name: string, options: { path?: string | null }): Promise<{ jobId: string }> {
+    this.#get(name);
+    this.jobRequests.push({ name, path: options.path ?? null });
+    return { jobId: `job-${this.jobRequests.length}` };
+  }
+
+  async connectorJobRuns(name: string): Promise<readonly object[]> {
+    this.#get(name);
+    return this.jobRequests
+      .filter((r) => r.name === name)
+      .map((r, i) => ({ id: `job-${i + 1}`, path: r.path, state: "completed" }));
   }
 
   async connectorOffsetsAt(name: string, to: OffsetTarget): Promise<ConnectorOffset[]> {
