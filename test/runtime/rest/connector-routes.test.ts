@@ -462,7 +462,10 @@ describe("compactions (Sluice's addition)", () => {
       status: 202,
       body: { id: "job-1" },
     });
-    expect(await call("POST", "/connectors/lake/compactions")).toMatchObject({ status: 202, body: { id: "job-2" } });
+    expect(await call("POST", "/connectors/lake/compactions")).toMatchObject({
+      status: 202,
+      body: { id: "job-2" },
+    });
     expect(server.herder.jobRequests).toEqual([
       { name: "lake", path: "orders/partition=0" },
       { name: "lake", path: null },
