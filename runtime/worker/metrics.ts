@@ -62,16 +62,25 @@ export class WorkerMetrics {
   }
 
   /** Drops every series of a connector, when it is deleted. */
-  forget(connector: string): void {
-    for (const metric of [
+  async forget(connector: string): Promise<void> {
+    const metrics = [
       this.recordsPolled,
       this.recordsWritten,
+      this.recordsFailed,
       this.recordsDeadLettered,
+      this.batchSeconds,
+      this.consumerLag,
       this.lastOffsetCommit,
       this.taskRestarts,
-      this.batchSeconds,
-    ]) {
-      metric.remove({ connector });
+    ];
+    for (const metric of metrics) {
+      const { values } = await metric.get();
+      for (const { labels } of values) {
+        if (labels.connector !== connector) continue;
+        // A histogram's bucket values carry `le`, which is not one of the series' labels.
+        const { le: _bucket, ...series } = labels as Record<string, string | number>;
+        (metric as Counter<string>).remove(series);
+      }
     }
   }
 }

@@ -336,7 +336,7 @@ export class StandaloneHerder implements Herder {
       await this.#closeJobs(name, true);
       await this.#stores.config.remove(name);
       await this.#stores.status.remove(name);
-      this.#worker.metrics.forget(name);
+      await this.#worker.metrics.forget(name);
     });
   }
 

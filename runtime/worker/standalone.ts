@@ -96,9 +96,17 @@ export async function startStandalone(
   const address = await rest.listen({ host: listener.host, port: listener.port });
   log.info(`REST API listening on ${address}`);
   // GET /health answers 503 until the stored connectors and the files given are started.
-  await herder.start(new URL(address).host);
-  for (const { name, config: connectorConfig } of connectorFiles) {
-    await herder.putConnectorConfig(name, connectorConfig, { allowReplace: true });
+  try {
+    await herder.start(new URL(address).host);
+    for (const { name, config: connectorConfig } of connectorFiles) {
+      await herder.putConnectorConfig(name, connectorConfig, { allowReplace: true });
+    }
+  } catch (error) {
+    // A refused connector file ends the start-up: release what was started, then report it.
+    await rest.close();
+    await herder.stop();
+    await admin.close();
+    throw error;
   }
   let stopping: Promise<void> | undefined;
   return {

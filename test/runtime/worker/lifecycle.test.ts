@@ -98,6 +98,9 @@ test("a datagen source and a sink run, pause, resume and stop through REST", asy
   expect(list.body.gen.status.connector.state).toBe("STOPPED");
 
   expect((await rest(worker, "DELETE", "/connectors/gen")).status).toBe(204);
+  const afterDelete = await fetch(`${worker.url}/metrics`).then((r) => r.text());
+  expect(afterDelete).not.toContain('connector="gen"');
+  expect(afterDelete).toContain('connector="sink"');
   expect((await rest(worker, "GET", "/connectors/gen")).status).toBe(404);
   expect((await rest(worker, "DELETE", "/connectors/sink")).status).toBe(204);
 });
