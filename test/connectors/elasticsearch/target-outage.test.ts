@@ -62,7 +62,7 @@ test("an outage of OpenSearch loses nothing: failed batches are redelivered, buf
     record(t, "k0", null),
     record(t, "k5", { i: 5, version: 4 }),
   ]);
-  await sleep(1_500);
+  await sleep(20_000);
   await proxy.start();
   expect(await duringOutage).toBeGreaterThan(0);
   await task.flush(new Map());

@@ -32,7 +32,7 @@ test("an outage of Redis loses nothing: the failed batch is redelivered and writ
   await proxy.stop();
   const batch: SinkRecord[] = [record(t, "d", 1), record(t, "a", null), record(t, "e", 1)];
   let failures = 0;
-  const reopened = sleep(1_500).then(() => proxy.start());
+  const reopened = sleep(20_000).then(() => proxy.start());
   for (;;) {
     try {
       await task.put(batch);
