@@ -2,6 +2,7 @@ import type { ConnectorPlugin } from "../runtime/api/index.ts";
 import { datagenPlugin } from "./datagen/plugin.ts";
 import { elasticsearchPlugin } from "./elasticsearch/plugin.ts";
 import { hdfsPlugin } from "./hdfs/plugin.ts";
+import { mysqlCdcPlugin } from "./mysql-cdc/plugin.ts";
 import { neo4jPlugin } from "./neo4j/plugin.ts";
 import { redisPlugin } from "./redis/plugin.ts";
 
@@ -11,5 +12,6 @@ export const INSTALLED_PLUGINS: readonly ConnectorPlugin[] = [
   neo4jPlugin,
   elasticsearchPlugin,
   redisPlugin,
+  mysqlCdcPlugin,
   hdfsPlugin,
 ];
