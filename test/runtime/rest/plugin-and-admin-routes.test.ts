@@ -180,6 +180,7 @@ describe("health, metrics and OpenAPI", () => {
       "/connector-plugins/{plugin}/config/validate",
       "/connectors",
       "/connectors/{name}",
+      "/connectors/{name}/compactions",
       "/connectors/{name}/config",
       "/connectors/{name}/offsets",
       "/connectors/{name}/offsets/lookup",
