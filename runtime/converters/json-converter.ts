@@ -82,7 +82,14 @@ export class JsonConverter implements Converter {
   toConnectData(topic: string, data: Uint8Array | null): { schema?: Schema; value: unknown } {
     if (data === null) return { value: null };
     try {
-      const tree = this.#parse(data);
+      const text = this.#decode(data);
+      if (!this.#schemasEnabled) {
+        // Plain JSON.parse reads the same value as the exact parse below unless an integer needs more
+        // than 53 bits, and in a fraction of the time (it was most of a JSON sink's conversion cost).
+        const plain = parseText(text, JSON.parse);
+        if (onlySafeIntegers(plain)) return { value: plain };
+      }
+      const tree = parseText(text, parseJsonTree);
       if (!this.#schemasEnabled) return { value: this.#data.fromJson(undefined, tree) };
       if (!isEnvelope(tree)) throw new DataError(ENVELOPE_REQUIRED);
       const schema = schemaFromJson(tree.schema, this.#data);
@@ -93,17 +100,11 @@ export class JsonConverter implements Converter {
     }
   }
 
-  #parse(data: Uint8Array): JsonTree {
-    let text: string;
+  #decode(data: Uint8Array): string {
     try {
-      text = this.#decoder.decode(data);
+      return this.#decoder.decode(data);
     } catch (error) {
       throw new DataError(`the ${data.length} bytes are not valid UTF-8`, { cause: error });
-    }
-    try {
-      return parseJsonTree(text);
-    } catch (error) {
-      throw new DataError(`the bytes are not valid JSON (${(error as Error).message})`, { cause: error });
     }
   }
 
@@ -132,4 +133,21 @@ function isEnvelope(tree: JsonTree): tree is { schema: JsonTree; payload: JsonTr
 function withTopic(topic: string, what: string, error: unknown): unknown {
   if (!(error instanceof DataError)) return error;
   return new DataError(`JsonConverter ${what} for topic "${topic}": ${error.message}`, { cause: error });
+}
+
+function parseText<T>(text: string, parse: (text: string) => T): T {
+  try {
+    return parse(text);
+  } catch (error) {
+    throw new DataError(`the bytes are not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+}
+
+/** False when a number of the parsed JSON is an integer beyond 2^53, which JSON.parse may have rounded. */
+function onlySafeIntegers(value: unknown): boolean {
+  if (typeof value === "number") return !Number.isInteger(value) || Number.isSafeInteger(value);
+  if (typeof value !== "object" || value === null) return true;
+  if (Array.isArray(value)) return value.every(onlySafeIntegers);
+  for (const key in value) if (!onlySafeIntegers((value as Record<string, unknown>)[key])) return false;
+  return true;
 }
