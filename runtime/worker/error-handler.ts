@@ -38,6 +38,14 @@ export interface FailedRecord {
   headers: Header[];
 }
 
+/** A record part without Kafka bytes (it failed before or after conversion) as JSON, bigints exact; null stays null. */
+export function jsonBytes(value: unknown): Uint8Array | null {
+  if (value === null || value === undefined) return null;
+  return new TextEncoder().encode(
+    JSON.stringify(value, (_k, x) => (typeof x === "bigint" ? x.toString() : x)),
+  );
+}
+
 /** Writes dead-letter records; backed by the Kafka producer. */
 export interface DeadLetterWriter {
   write(

@@ -12,7 +12,7 @@ import type { TargetState } from "../herder.ts";
 import type { PartitionOffset, RawRecord } from "../kafka/types.ts";
 import type { TransformChain } from "../transforms/chain.ts";
 import { backoffDelay, sleep } from "./backoff.ts";
-import type { ErrorHandler, FailedRecord } from "./error-handler.ts";
+import { type ErrorHandler, type FailedRecord, jsonBytes } from "./error-handler.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 import { WorkerTask } from "./worker-task.ts";
 
@@ -274,16 +274,12 @@ function failedRaw(r: RawRecord): FailedRecord {
 }
 
 function failedSinkRecord(record: SinkRecord): FailedRecord {
-  const json = (v: unknown) =>
-    v === null || v === undefined
-      ? null
-      : new TextEncoder().encode(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
   return {
     topic: record.topic,
     partition: record.kafkaPartition,
     offset: record.kafkaOffset,
-    key: json(record.key),
-    value: json(record.value),
+    key: jsonBytes(record.key),
+    value: jsonBytes(record.value),
     headers: record.headers,
   };
 }

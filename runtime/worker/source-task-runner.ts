@@ -6,7 +6,7 @@ import type { ProduceRecord, RecordMetadata } from "../kafka/types.ts";
 import type { OffsetStore, StatusStore } from "../storage/index.ts";
 import type { TransformChain } from "../transforms/chain.ts";
 import { backoffDelay, sleep } from "./backoff.ts";
-import type { ErrorHandler, FailedRecord } from "./error-handler.ts";
+import { type ErrorHandler, type FailedRecord, jsonBytes } from "./error-handler.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 import { SubmittedRecords } from "./submitted-records.ts";
 import { WorkerTask } from "./worker-task.ts";
@@ -214,17 +214,13 @@ export class SourceTaskRunner extends WorkerTask {
  * cost about a fifth of a source task's CPU.
  */
 function failedSourceRecord(record: SourceRecord): FailedRecord {
-  const json = (v: unknown) =>
-    v === null || v === undefined
-      ? null
-      : new TextEncoder().encode(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
   return {
     topic: record.topic,
     get key() {
-      return json(record.key);
+      return jsonBytes(record.key);
     },
     get value() {
-      return json(record.value);
+      return jsonBytes(record.value);
     },
     headers: record.headers as Header[],
   };
