@@ -28,10 +28,19 @@ export interface StateInfo {
   trace?: string;
 }
 
+export interface TaskStateInfo extends StateInfo {
+  id: number;
+  /**
+   * Sluice's addition: the figures the task publishes about itself (a lag, a rate, a snapshot's
+   * progress), by name, while it runs on this worker; a number, or one `{...labels, value}` per sample.
+   */
+  metrics?: Record<string, number | Array<Record<string, string | number>>>;
+}
+
 export interface ConnectorStateInfo {
   name: string;
   connector: StateInfo;
-  tasks: Array<StateInfo & { id: number }>;
+  tasks: TaskStateInfo[];
   type: ConnectorType;
   /** Sluice's addition: the schedule of the connector's jobs (HDFS compaction), when it has one. */
   schedule?: object;
@@ -108,7 +117,7 @@ export interface Herder {
   connectorInfo(name: string): Promise<ConnectorInfo>;
   connectorConfig(name: string): Promise<ConnectorConfig>;
   connectorStatus(name: string): Promise<ConnectorStateInfo>;
-  taskStatus(name: string, task: number): Promise<StateInfo & { id: number }>;
+  taskStatus(name: string, task: number): Promise<TaskStateInfo>;
   taskConfigs(name: string): Promise<TaskInfo[]>;
   /** The topics the connector has used since its topic set was last reset. */
   connectorTopics(name: string): Promise<string[]>;

@@ -27,12 +27,16 @@ export interface TableMapInfo {
 
 export type RowImage = Readonly<Record<string, unknown>>;
 
-/** One binlog event, as the streaming source needs it. `pos` is where the event starts; null if unknown. */
+/**
+ * One binlog event, as the streaming source needs it. `pos` is where the event starts; null if unknown.
+ * `ts` is when the server wrote the event (milliseconds, whole seconds as the binlog keeps them).
+ */
 export type BinlogItem =
   | { kind: "rotate"; file: string }
   | {
       kind: "gtid";
       pos: number | null;
+      ts: number;
       gtid: string | null;
       serverId: number;
       /** MariaDB: true for a group without a commit event (DDL); MySQL: null, a BEGIN tells. */
@@ -48,7 +52,7 @@ export type BinlogItem =
       thread: number;
       ts: number;
     }
-  | { kind: "commit"; nextPos: number }
+  | { kind: "commit"; nextPos: number; ts: number }
   | { kind: "statement"; sql: string }
   | {
       kind: "rows";
@@ -196,6 +200,15 @@ export class BinlogReader {
     return this.#items.length - this.#head;
   }
 
+  /** When the server wrote the oldest event waiting to be taken (ms); null when none waits. */
+  oldestQueuedTimestamp(): number | null {
+    for (let i = this.#head; i < this.#items.length; i++) {
+      const item = this.#items[i] as BinlogItem;
+      if ("ts" in item && item.ts > 0) return item.ts;
+    }
+    return null;
+  }
+
   /** Rows (and other events) waiting to be taken: what max.queue.size bounds. */
   get queuedRows(): number {
     return this.#queuedRows;
@@ -246,6 +259,7 @@ export class BinlogReader {
         kind: "gtid",
         pos: this.#start(event),
         gtid: event.gtid,
+        ts: event.timestamp,
         serverId: event.serverId,
         standalone: event.standalone,
         thread: event.threadId ?? null,
@@ -255,6 +269,7 @@ export class BinlogReader {
       this.#push({
         kind: "gtid",
         pos: this.#start(event),
+        ts: event.timestamp,
         gtid,
         serverId: 0,
         standalone: null,
@@ -271,7 +286,7 @@ export class BinlogReader {
         ts: event.timestamp,
       });
     } else if (is(event, "Xid")) {
-      this.#push({ kind: "commit", nextPos: event.nextPosition });
+      this.#push({ kind: "commit", nextPos: event.nextPosition, ts: event.timestamp });
     } else if (is(event, "AnnotateRows") || is(event, "RowsQuery")) {
       this.#push({ kind: "statement", sql: event.statement });
     } else if (is(event, "TableMap")) {

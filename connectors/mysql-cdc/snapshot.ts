@@ -9,6 +9,7 @@ import {
   sourceStruct,
   tableChange,
 } from "./envelope.ts";
+import type { CdcMetrics } from "./metrics.ts";
 import { type BinlogPosition, type MySqlOffset, toSourceOffset } from "./offset-context.ts";
 import {
   listTables,
@@ -207,6 +208,7 @@ export class SnapshotSource {
   readonly #partition: SourcePartition;
   readonly #logger: Logger;
   readonly #withData: boolean;
+  readonly #metrics: CdcMetrics;
   #schemaChangesSent = false;
   #held: SourceRecord | null = null;
   #first = true;
@@ -220,6 +222,7 @@ export class SnapshotSource {
     envelopes: EnvelopeCache,
     partition: SourcePartition,
     logger: Logger,
+    metrics: CdcMetrics,
     withData: boolean,
   ) {
     this.#reader = reader;
@@ -228,6 +231,7 @@ export class SnapshotSource {
     this.#partition = partition;
     this.#logger = logger;
     this.#withData = withData;
+    this.#metrics = metrics;
     for (const table of reader.tables) {
       logger.info("snapshot: table queued", {
         table: tableKey(table),
@@ -339,6 +343,7 @@ export class SnapshotSource {
   #count(table: TableDef, rows: number): void {
     const key = tableKey(table);
     this.#progress.set(key, (this.#progress.get(key) ?? 0) + rows);
+    this.#metrics.changeEvents.record(rows);
     if (Date.now() - this.#lastReport >= 10_000) {
       this.#lastReport = Date.now();
       this.#logger.info("snapshot: progress", {

@@ -14,6 +14,7 @@ import {
   type TableEnvelope,
   tableChange,
 } from "./envelope.ts";
+import type { CdcMetrics } from "./metrics.ts";
 import {
   type BinlogPosition,
   comparePositions,
@@ -59,6 +60,7 @@ export class StreamingSource {
   readonly #settings: MySqlCdcSettings;
   readonly #partition: SourcePartition;
   readonly #logger: Logger;
+  readonly #metrics: CdcMetrics;
   /** The transaction a restart resumes inside, until it is passed. */
   #resume: { file: string; pos: number; events: number; rows: number; records: number } | null;
   /** The skip counts of the transaction being read, when it is the resumed one. */
@@ -81,6 +83,7 @@ export class StreamingSource {
     settings: MySqlCdcSettings,
     partition: SourcePartition,
     logger: Logger,
+    metrics: CdcMetrics,
     start: StreamingStart,
   ) {
     this.#reader = reader;
@@ -90,6 +93,7 @@ export class StreamingSource {
     this.#settings = settings;
     this.#partition = partition;
     this.#logger = logger;
+    this.#metrics = metrics;
     this.#resume =
       start.skipEvents > 0 || start.skipRows > 0 || start.skipRecords > 0
         ? {
@@ -110,6 +114,7 @@ export class StreamingSource {
     envelopes: EnvelopeCache,
     partition: SourcePartition,
     logger: Logger,
+    metrics: CdcMetrics,
   ): Promise<StreamingSource> {
     const reader = new BinlogReader({
       connection: connectionOptions(settings),
@@ -130,12 +135,27 @@ export class StreamingSource {
       ExecutedGtids.from(start.position.gtids, reader.isMariaDb),
     );
     logger.info("streaming from the binlog", { ...start });
-    return new StreamingSource(reader, context, history, envelopes, settings, partition, logger, start);
+    return new StreamingSource(
+      reader,
+      context,
+      history,
+      envelopes,
+      settings,
+      partition,
+      logger,
+      metrics,
+      start,
+    );
   }
 
   /** The queue between the binlog connection and polls; paused while it holds max.queue.size rows. */
   queue(): { paused: boolean; queuedRows: number } {
     return { paused: this.#reader.paused, queuedRows: this.#reader.queuedRows + this.#ready.length };
+  }
+
+  /** How far behind the server this source is now, in milliseconds (see CdcMetrics). */
+  millisecondsBehindSource(): number {
+    return this.#metrics.millisecondsBehindSource(this.#reader.oldestQueuedTimestamp());
   }
 
   /**
@@ -146,6 +166,7 @@ export class StreamingSource {
     const max = this.#settings.maxBatchSize;
     const out = this.#ready.splice(0, max);
     const deadline = Date.now() + this.#settings.pollIntervalMs;
+    let lastTimestamp = 0;
     while (out.length < max && !signal.aborted) {
       const item = this.#reader.take();
       if (item === undefined) {
@@ -154,11 +175,13 @@ export class StreamingSource {
         await this.#reader.waitForEvents(remaining, signal);
         continue;
       }
+      if ("ts" in item && item.ts > 0) lastTimestamp = item.ts;
       const records = await this.#process(item);
       const room = max - out.length;
       out.push(...records.slice(0, room));
       if (records.length > room) this.#ready.push(...records.slice(room));
     }
+    if (lastTimestamp > 0) this.#metrics.binlogProcessed(lastTimestamp);
     if (out.length === 0 && this.#reader.error !== null && this.#reader.queued === 0)
       throw this.#reader.error;
     const heartbeat = this.#heartbeat();
@@ -287,6 +310,7 @@ export class StreamingSource {
     const pos = item.pos ?? this.#context.transaction?.start.pos ?? this.#context.boundary().pos;
     const query = this.#settings.includeQuery ? this.#statement : null;
     const records: SourceRecord[] = [];
+    this.#metrics.changeEvents.record(item.rows.length - first);
     for (let row = first; row < item.rows.length; row++) {
       const { before, after } = item.rows[row] as (typeof item.rows)[number];
       const source = this.#source({

@@ -9,10 +9,12 @@ import {
   type SourceRecord,
   type SourceTask,
   type SourceTaskContext,
+  type TaskMetrics,
 } from "../../runtime/api/index.ts";
 import { type MySqlCdcSettings, mysqlCdcSettings, snapshotsData } from "./config.ts";
 import { openConnection, serverAddress } from "./connection.ts";
 import { EnvelopeCache } from "./envelope.ts";
+import { CdcMetrics } from "./metrics.ts";
 import { type BinlogPosition, type MySqlOffset, parseOffset, sourcePartition } from "./offset-context.ts";
 import { SchemaHistory } from "./schema-history.ts";
 import { checkServer } from "./server-checks.ts";
@@ -51,12 +53,16 @@ export class MySqlCdcTask implements SourceTask {
   #envelopes: EnvelopeCache | null = null;
   #isMariaDb = true;
   #phase: Phase = { kind: "idle" };
+  /** This run's snapshot, kept once complete for its final figures; null when the run took none. */
+  #snapshot: SnapshotSource | null = null;
+  readonly #metrics = new CdcMetrics();
   #stopping: Promise<void> | null = null;
 
   async start(config: ParsedConfig, context: SourceTaskContext): Promise<void> {
     const settings = mysqlCdcSettings(config);
     this.#settings = settings;
     this.#logger = context.logger;
+    this.#declareMetrics(context.metrics);
     this.#partition = sourcePartition(settings.topicPrefix);
     this.#envelopes = new EnvelopeCache({
       topicPrefix: settings.topicPrefix,
@@ -136,8 +142,10 @@ export class MySqlCdcTask implements SourceTask {
         this.#envelopes as EnvelopeCache,
         this.#partition,
         this.#logger as Logger,
+        this.#metrics,
         plan.withData,
       );
+      this.#snapshot = source;
       this.#phase = { kind: "snapshot", source, reader, history, thenStream: plan.thenStream };
     } catch (error) {
       await reader.close();
@@ -177,6 +185,7 @@ export class MySqlCdcTask implements SourceTask {
       this.#envelopes as EnvelopeCache,
       this.#partition,
       this.#logger as Logger,
+      this.#metrics,
     );
     this.#phase = { kind: "streaming", source, resume: start };
   }
@@ -236,9 +245,55 @@ export class MySqlCdcTask implements SourceTask {
     return this.#phase.kind === "streaming" ? this.#phase.source.queue() : null;
   }
 
-  /** Snapshot progress per table, while a snapshot runs. */
-  snapshotProgress(): Array<{ table: string; rows: number; estimatedRows: number }> | null {
-    return this.#phase.kind === "snapshot" ? this.#phase.source.progress() : null;
+  /** The figures of docs/connectors/mysql-cdc.md#metrics, read whenever the engine asks for them. */
+  #declareMetrics(metrics: TaskMetrics): void {
+    metrics.gauge(
+      {
+        name: "milliseconds_behind_source",
+        help: "While streaming: the age of the oldest binlog event not yet processed, or when none waits, the delay with which the last one was processed.",
+      },
+      () => {
+        const phase = this.#phase;
+        if (phase.kind === "streaming") return phase.source.millisecondsBehindSource();
+        return phase.kind === "reconnect" ? this.#metrics.millisecondsBehindSource(null) : null;
+      },
+    );
+    metrics.counter(
+      {
+        name: "change_events_total",
+        help: "Change events read since the task started: snapshot rows and changed rows of captured tables.",
+      },
+      () => this.#metrics.changeEvents.total,
+    );
+    metrics.gauge(
+      { name: "change_events_per_second", help: "Change events read per second over the last 10 seconds." },
+      () => this.#metrics.changeEvents.perSecond(),
+    );
+    metrics.gauge({ name: "snapshot_running", help: "1 while a snapshot runs, else 0." }, () =>
+      this.#phase.kind === "snapshot" ? 1 : 0,
+    );
+    metrics.gauge(
+      { name: "snapshot_completed", help: "1 once a snapshot this task took is complete, else 0." },
+      () => (this.#snapshot?.done ? 1 : 0),
+    );
+    const perTable = (figure: "rows" | "estimatedRows") => () =>
+      this.#snapshot?.progress().map((t) => ({ labels: { table: t.table }, value: t[figure] })) ?? null;
+    metrics.gauge(
+      {
+        name: "snapshot_rows_scanned",
+        help: "Rows of each table the snapshot has read.",
+        labelNames: ["table"],
+      },
+      perTable("rows"),
+    );
+    metrics.gauge(
+      {
+        name: "snapshot_rows_estimated",
+        help: "Rows of each table when the snapshot began, as INFORMATION_SCHEMA estimates them.",
+        labelNames: ["table"],
+      },
+      perTable("estimatedRows"),
+    );
   }
 
   stop(): Promise<void> {

@@ -3,5 +3,6 @@ export * from "./config.ts";
 export * from "./connector.ts";
 export * from "./errors.ts";
 export * from "./logger.ts";
+export * from "./metrics.ts";
 export * from "./records.ts";
 export * from "./task.ts";

@@ -1,5 +1,6 @@
 import type { ParsedConfig } from "./config.ts";
 import type { Logger } from "./logger.ts";
+import type { TaskMetrics } from "./metrics.ts";
 import type { SinkRecord, SourceOffset, SourcePartition, SourceRecord, TopicPartition } from "./records.ts";
 
 /** What the engine offers every task. */
@@ -7,6 +8,8 @@ export interface TaskContext {
   readonly connectorName: string;
   readonly taskId: number;
   readonly logger: Logger;
+  /** Where the task declares the figures it publishes (on GET /metrics and in its status); using it is optional. */
+  readonly metrics: TaskMetrics;
 }
 
 export interface SourceTaskContext extends TaskContext {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { TaskMetricFamilies } from "./task-metrics.ts";
 
 /** The worker's Prometheus metrics, one registry per worker, labelled by connector and task. */
 export class WorkerMetrics {
@@ -53,6 +54,9 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  /** The metrics tasks declare themselves (lag, rates, snapshot progress), by task. */
+  readonly tasks = new TaskMetricFamilies(this.registry);
+
   get contentType(): string {
     return this.registry.contentType;
   }
@@ -63,6 +67,7 @@ export class WorkerMetrics {
 
   /** Drops every series of a connector, when it is deleted. */
   async forget(connector: string): Promise<void> {
+    this.tasks.forget(connector);
     const metrics = [
       this.recordsPolled,
       this.recordsWritten,

@@ -43,7 +43,7 @@ export interface SinkTaskRunnerOptions {
   taskId: number;
   task: SinkTask;
   config: ParsedConfig;
-  context: Pick<SinkTaskContext, "connectorName" | "taskId" | "logger">;
+  context: Pick<SinkTaskContext, "connectorName" | "taskId" | "logger" | "metrics">;
   transforms: TransformChain;
   keyConverter: Converter;
   valueConverter: Converter;

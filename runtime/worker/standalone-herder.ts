@@ -25,6 +25,7 @@ import type {
   StateInfo,
   TargetState,
   TaskInfo,
+  TaskStateInfo,
 } from "../herder.ts";
 import type { KafkaAdmin } from "../kafka/admin.ts";
 import type { Stores } from "../storage/index.ts";
@@ -429,7 +430,10 @@ export class StandaloneHerder implements Herder {
     return {
       name,
       connector: stateInfo(connector),
-      tasks: tasks.map((t) => ({ id: t.id, ...stateInfo(t) })),
+      tasks: tasks.map((t) => {
+        const metrics = this.#worker.metrics.tasks.figures(name, t.id);
+        return { id: t.id, ...stateInfo(t), ...(metrics ? { metrics } : {}) };
+      }),
       type: plugin.type,
       ...(schedule ? { schedule } : {}),
     };
@@ -439,7 +443,7 @@ export class StandaloneHerder implements Herder {
     return this.#status(name);
   }
 
-  async taskStatus(name: string, task: number): Promise<StateInfo & { id: number }> {
+  async taskStatus(name: string, task: number): Promise<TaskStateInfo> {
     const status = await this.#status(name);
     const found = status.tasks.find((t) => t.id === task);
     if (!found) throw new SluiceError(ErrorCode.TASK_NOT_FOUND, `No status found for task ${name}-${task}`);

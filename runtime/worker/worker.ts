@@ -95,8 +95,15 @@ export class Worker {
     const labels = { connector, task: String(taskId) };
     const converters = convertersFor(this.#workerConverterKeys(), connectorConfig.originals);
     const transforms = buildTransformChain(connectorConfig.originals);
-    const context = { connectorName: connector, taskId, logger };
     const task = plugin.createTask();
+    let runner: WorkerTask | undefined;
+    const metrics = this.metrics.tasks.forTask({
+      connector,
+      task: taskId,
+      kind: task.kind,
+      isLive: () => runner?.state === "RUNNING" || runner?.state === "PAUSED",
+    });
+    const context = { connectorName: connector, taskId, logger, metrics };
     const producer =
       task.kind === "source" ? this.#producer(connector, taskId, connectorConfig, logger) : undefined;
     let dlqProducer: KafkaProducer | undefined = producer;
@@ -134,7 +141,7 @@ export class Worker {
       initialState,
     };
     if (task.kind === "source") {
-      return new SourceTaskRunner({
+      runner = new SourceTaskRunner({
         ...common,
         task: task as SourceTask,
         context,
@@ -150,13 +157,14 @@ export class Worker {
         idleWaitMs: 100,
         maxInFlight: 4,
       });
+      return runner;
     }
     const consumerSettings = ClientSettings.fromConfigs(
       "consumer",
       prefixed("consumer.", this.config.consumer),
       connectorConfig.originals,
     );
-    return new SinkTaskRunner({
+    runner = new SinkTaskRunner({
       ...common,
       task: task as SinkTask,
       context,
@@ -176,6 +184,7 @@ export class Worker {
         await dlqProducer?.close();
       },
     });
+    return runner;
   }
 }
 

@@ -4,12 +4,14 @@ import { expect, test } from "vitest";
 import { datagenPlugin } from "../../../connectors/datagen/plugin.ts";
 import { DatagenTask } from "../../../connectors/datagen/task.ts";
 import type { Logger, SourceOffset, SourceRecord, SourceTaskContext } from "../../../runtime/api/index.ts";
+import { testTaskMetrics } from "../../support/task-metrics.ts";
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 function context(taskId: number, committed: SourceOffset | null, connectorName = "gen"): SourceTaskContext {
   return {
     connectorName,
+    metrics: testTaskMetrics().metrics,
     taskId,
     logger: silent,
     offset: async (partition) => {

@@ -3,6 +3,7 @@ import { elasticsearchPlugin } from "../../../connectors/elasticsearch/plugin.ts
 import { ElasticsearchSinkTask } from "../../../connectors/elasticsearch/task.ts";
 import type { Logger, Schema, SinkRecord, SinkTaskContext } from "../../../runtime/api/index.ts";
 import { loadStackEnv } from "../../../stack/env.ts";
+import { testTaskMetrics } from "../../support/task-metrics.ts";
 
 /** Drives an ElasticsearchSinkTask through the plugin contract against the stack's real OpenSearch. */
 
@@ -75,6 +76,7 @@ export async function startTask(raw: Record<string, string>, options: { toleranc
   const logger: Logger = { ...silent, warn: (message) => warnings.push(message) };
   const context: SinkTaskContext = {
     connectorName: "elasticsearch-test",
+    metrics: testTaskMetrics("sink").metrics,
     taskId: 0,
     logger,
     assignment: () => [],

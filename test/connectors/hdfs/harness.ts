@@ -15,6 +15,7 @@ import type {
   TopicPartition,
 } from "../../../runtime/api/index.ts";
 import { loadStackEnv } from "../../../stack/env.ts";
+import { testTaskMetrics } from "../../support/task-metrics.ts";
 
 /** Drives an HdfsSinkTask through the plugin contract against the stack's real HDFS. */
 
@@ -80,6 +81,7 @@ export class FakeClock implements Clock {
 /** A SinkTaskContext that records what the task asked of the engine. */
 export class RecordingContext implements SinkTaskContext {
   readonly connectorName = "hdfs-test";
+  readonly metrics = testTaskMetrics("sink").metrics;
   readonly taskId = 0;
   readonly logger = silent;
   readonly seeks: Array<{ topic: string; partition: number; offset: bigint }> = [];

@@ -2,7 +2,9 @@ import mysql from "mysql2/promise";
 import { mysqlCdcPlugin } from "../../../connectors/mysql-cdc/plugin.ts";
 import { MySqlCdcTask } from "../../../connectors/mysql-cdc/task.ts";
 import type { Logger, SourceOffset, SourceRecord, SourceTaskContext } from "../../../runtime/api/index.ts";
+import type { TaskFigures } from "../../../runtime/worker/task-metrics.ts";
 import { loadStackEnv } from "../../../stack/env.ts";
+import { testTaskMetrics } from "../../support/task-metrics.ts";
 
 /**
  * Drives the mysql-cdc SourceTask through the plugin contract against the stack's real MariaDB, as the
@@ -77,6 +79,7 @@ export class TaskHarness {
   committed: SourceOffset | null;
   readonly polled: SourceRecord[] = [];
   readonly #abort = new AbortController();
+  readonly #metrics = testTaskMetrics();
 
   private constructor(committed: SourceOffset | null) {
     this.committed = committed;
@@ -93,10 +96,16 @@ export class TaskHarness {
       connectorName: raw["topic.prefix"] ?? "mysql-cdc",
       taskId: 0,
       logger,
+      metrics: harness.#metrics.metrics,
       offset: async () => harness.committed,
     };
     await harness.task.start(mysqlCdcPlugin.config.parse(raw), context);
     return harness;
+  }
+
+  /** The figures the task publishes now, as its status shows them. */
+  figures(): TaskFigures {
+    return this.#metrics.figures();
   }
 
   /** One poll; records are kept and the last one's offset becomes the committed one. */

@@ -5,6 +5,7 @@ import { afterAll, expect, test } from "vitest";
 import { neo4jPlugin } from "../../../connectors/neo4j/plugin.ts";
 import { Neo4jSinkTask } from "../../../connectors/neo4j/task.ts";
 import { DataError, type SinkTask, type SinkTaskContext } from "../../../runtime/api/index.ts";
+import { testTaskMetrics } from "../../support/task-metrics.ts";
 import {
   dropLabels,
   type Errant,
@@ -138,6 +139,7 @@ test("with errors.tolerance=none the rejection of the first errant record fails 
   const refusal = new Error("errors.tolerance=none");
   const context: SinkTaskContext = {
     connectorName: "neo4j-test",
+    metrics: testTaskMetrics("sink").metrics,
     taskId: 0,
     logger: silent,
     assignment: () => [],

@@ -4,6 +4,7 @@ import { neo4jPlugin } from "../../../connectors/neo4j/plugin.ts";
 import { Neo4jSinkTask } from "../../../connectors/neo4j/task.ts";
 import type { Header, Logger, SinkRecord, SinkTask, SinkTaskContext } from "../../../runtime/api/index.ts";
 import { hostPort, loadStackEnv } from "../../../stack/env.ts";
+import { testTaskMetrics } from "../../support/task-metrics.ts";
 import { TcpProxy } from "../../support/tcp-proxy.ts";
 
 /** Drives a Neo4jSinkTask through the plugin contract against the stack's real Neo4j. */
@@ -49,6 +50,7 @@ export async function startTask(raw: Record<string, string>, logger: Logger = si
   const errant: Errant[] = [];
   const context: SinkTaskContext = {
     connectorName: "neo4j-test",
+    metrics: testTaskMetrics("sink").metrics,
     taskId: 0,
     logger,
     assignment: () => [],

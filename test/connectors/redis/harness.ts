@@ -4,6 +4,7 @@ import { redisPlugin } from "../../../connectors/redis/plugin.ts";
 import { RedisSinkTask } from "../../../connectors/redis/task.ts";
 import type { Logger, SinkRecord, SinkTaskContext } from "../../../runtime/api/index.ts";
 import { loadStackEnv } from "../../../stack/env.ts";
+import { testTaskMetrics } from "../../support/task-metrics.ts";
 
 /** Drives a RedisSinkTask through the plugin contract against the stack's real Redis. */
 
@@ -45,6 +46,7 @@ export async function startTask(raw: Record<string, string>, options: { toleranc
   const errant: Errant[] = [];
   const context: SinkTaskContext = {
     connectorName: "redis-test",
+    metrics: testTaskMetrics("sink").metrics,
     taskId: 0,
     logger: silent,
     assignment: () => [],
