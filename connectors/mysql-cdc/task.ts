@@ -270,7 +270,7 @@ export class MySqlCdcTask implements SourceTask {
       () => this.#metrics.changeEvents.perSecond(),
     );
     metrics.gauge({ name: "snapshot_running", help: "1 while a snapshot runs, else 0." }, () =>
-      this.#phase.kind === "snapshot" ? 1 : 0,
+      this.#phase.kind === "snapshot" && !this.#phase.source.done ? 1 : 0,
     );
     metrics.gauge(
       { name: "snapshot_completed", help: "1 once a snapshot this task took is complete, else 0." },
