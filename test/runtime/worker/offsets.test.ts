@@ -224,3 +224,32 @@ test("enabling exactly-once carries a source's offsets from the file into the of
     await second.stop();
   }
 }, 120_000);
+
+test("transaction.boundary=interval commits records and offsets every interval, all of them in the end", async () => {
+  const topic = `eos-interval-${Date.now()}`;
+  const worker = await startTestWorker({
+    worker: { "exactly.once.source.support": "enabled", "offset.storage.topic": `offsets-${topic}` },
+  });
+  try {
+    await rest(worker, "POST", "/connectors", {
+      name: "gen",
+      config: datagen(topic, {
+        "max.interval": "1",
+        iterations: "300",
+        "transaction.boundary": "interval",
+        "transaction.boundary.interval.ms": "300",
+      }),
+    });
+    const records = await readTopic(topic, (r) => r.length >= 300, 60_000);
+    expect(iterationsIn(records).size).toBe(300);
+    await eventually(async () => {
+      const { body } = await rest(worker, "GET", "/connectors/gen/offsets");
+      return body.offsets[0]?.offset.iteration === 299 ? true : undefined;
+    });
+    // Nothing was aborted or written twice: what Kafka holds, committed or not, is the 300 records.
+    const uncommitted = await readTopic(topic, () => false, 2_000, { isolation: "read_uncommitted" });
+    expect(uncommitted.length).toBe(300);
+  } finally {
+    await worker.stop();
+  }
+}, 120_000);
