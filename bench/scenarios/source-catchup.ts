@@ -286,7 +286,9 @@ export const sourceCatchupScenario: Scenario = {
     try {
       await db.query(`CREATE DATABASE IF NOT EXISTS \`${DATABASE}\``);
       const wanted = process.env.SLUICE_BENCH_CDC_SYSTEMS?.split(",") ?? ["sluice", "debezium"];
-      const systems = [SLUICE, SLUICE_EXACTLY_ONCE, DEBEZIUM].filter((system) => wanted.some((w) => system.system.startsWith(w)));
+      const systems = [SLUICE, SLUICE_EXACTLY_ONCE, DEBEZIUM].filter((system) =>
+        wanted.some((w) => system.system.startsWith(w)),
+      );
       for (const system of systems) {
         let connect: ConnectProcess | null = null;
         try {
