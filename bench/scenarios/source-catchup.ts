@@ -66,6 +66,22 @@ const SLUICE: CdcSystem = {
   }),
 };
 
+/** The same connector with exactly-once delivery: one Kafka transaction per poll (max.batch.size rows). */
+const SLUICE_EXACTLY_ONCE: CdcSystem = {
+  system: "sluice mysql-cdc, exactly-once",
+  start: (context) =>
+    startSluiceWorker(
+      context.env.kafkaBootstrap,
+      {
+        "exactly.once.source.support": "enabled",
+        "offset.storage.topic": `sluice-bench-offsets-${Date.now()}`,
+        "offset.storage.partitions": "1",
+      },
+      context.workerNodeOptions,
+    ),
+  connectorConfig: SLUICE.connectorConfig,
+};
+
 const DEBEZIUM: CdcSystem = {
   system: "debezium 3.3 (MariaDB connector) on Kafka Connect 4.1.1",
   start: (context) => {
@@ -270,7 +286,9 @@ export const sourceCatchupScenario: Scenario = {
     try {
       await db.query(`CREATE DATABASE IF NOT EXISTS \`${DATABASE}\``);
       const wanted = process.env.SLUICE_BENCH_CDC_SYSTEMS?.split(",") ?? ["sluice", "debezium"];
-      const systems = [SLUICE, DEBEZIUM].filter((system) => wanted.some((w) => system.system.startsWith(w)));
+      const systems = [SLUICE, SLUICE_EXACTLY_ONCE, DEBEZIUM].filter((system) =>
+        wanted.some((w) => system.system.startsWith(w)),
+      );
       for (const system of systems) {
         let connect: ConnectProcess | null = null;
         try {
@@ -312,6 +330,12 @@ export const sourceCatchupScenario: Scenario = {
     if (sluice !== undefined && debezium !== undefined) {
       context.note(
         `source-catchup: Sluice at ${(sluice / debezium).toFixed(2)}× Debezium's rows/s (target ≥ 1.2×: ${sluice >= 1.2 * debezium ? "met" : "missed"}).`,
+      );
+    }
+    const exactlyOnce = rate(SLUICE_EXACTLY_ONCE.system);
+    if (sluice !== undefined && exactlyOnce !== undefined) {
+      context.note(
+        `source-catchup: exactly-once delivery runs at ${(exactlyOnce / sluice).toFixed(2)}× the rows/s of at-least-once.`,
       );
     }
     context.note(

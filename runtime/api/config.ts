@@ -77,6 +77,10 @@ export class ParsedConfig {
   int(name: string): number {
     return this.#get(name) as number;
   }
+  /** An int key whose default is null. */
+  optionalInt(name: string): number | null {
+    return (this.#get(name) as number | null) ?? null;
+  }
   long(name: string): bigint {
     return this.#get(name) as bigint;
   }

@@ -105,6 +105,38 @@ export const workerConfigDef = new ConfigDef()
     description: "The file that keeps source offsets; default: offsets.json in sluice.data.dir.",
   })
   .define({
+    name: "exactly.once.source.support",
+    type: "string",
+    default: "disabled",
+    oneOf: ["disabled", "enabled"],
+    importance: "high",
+    description:
+      "enabled: source tasks write records and their offsets in one Kafka transaction, so a crash neither loses nor repeats records for consumers that read with isolation.level=read_committed (Kafka Connect's KIP-618). Source offsets then live in offset.storage.topic instead of the offset file; offsets already in the file are carried over on the first start. disabled: at-least-once, offsets in the file.",
+  })
+  .define({
+    name: "offset.storage.topic",
+    type: "string",
+    default: "sluice-offsets",
+    importance: "high",
+    description:
+      "The compacted topic that keeps source offsets when exactly.once.source.support=enabled, in Kafka Connect's record format. Created on first start when missing.",
+  })
+  .define({
+    name: "offset.storage.partitions",
+    type: "int",
+    default: 25,
+    min: 1,
+    description: "Partitions of offset.storage.topic when Sluice creates it.",
+  })
+  .define({
+    name: "offset.storage.replication.factor",
+    type: "int",
+    default: -1,
+    min: -1,
+    description:
+      "Replication factor of offset.storage.topic when Sluice creates it; -1: the broker's default.replication.factor.",
+  })
+  .define({
     name: "offset.flush.interval.ms",
     type: "int",
     default: 10_000,
@@ -266,6 +298,12 @@ export interface WorkerConfig {
   readonly workerId: string;
   readonly dataDir: string;
   readonly offsetStorageFile: string;
+  /** Set when exactly.once.source.support=enabled: source offsets live in this topic. */
+  readonly exactlyOnceSource: {
+    readonly topic: string;
+    readonly partitions: number;
+    readonly replicationFactor: number;
+  } | null;
   readonly offsetFlushIntervalMs: number;
   readonly offsetFlushTimeoutMs: number;
   readonly keyConverter: ConverterSetting;
@@ -357,6 +395,14 @@ export async function parseWorkerConfig(
     offsetStorageFile: resolve(
       config.optionalString("offset.storage.file.filename") ?? join(dataDir, "offsets.json"),
     ),
+    exactlyOnceSource:
+      config.string("exactly.once.source.support") === "enabled"
+        ? {
+            topic: config.string("offset.storage.topic"),
+            partitions: config.int("offset.storage.partitions"),
+            replicationFactor: config.int("offset.storage.replication.factor"),
+          }
+        : null,
     offsetFlushIntervalMs: config.int("offset.flush.interval.ms"),
     offsetFlushTimeoutMs: config.int("offset.flush.timeout.ms"),
     keyConverter: { className: config.string("key.converter"), config: config.withPrefix("key.converter.") },

@@ -185,7 +185,9 @@ function responseOf(error: unknown): FetchResponse | undefined {
  * fetch.max.bytes (52428800), max.partition.fetch.bytes (1048576), fetch.min.bytes (1),
  * fetch.max.wait.ms (500), auto.offset.reset (earliest|latest|none; default earliest as Kafka Connect),
  * session.timeout.ms (45000), heartbeat.interval.ms (3000), max.poll.interval.ms (300000; the rebalance
- * timeout), isolation.level (read_uncommitted|read_committed), metadata.max.age.ms (also how often
+ * timeout), isolation.level (read_committed by default, unlike Kafka's Java consumer, so that records of
+ * aborted transactions — e.g. of an exactly-once source that crashed — never reach a sink;
+ * read_uncommitted), metadata.max.age.ms (also how often
  * topics.regex is matched again), request.timeout.ms, retry.backoff.ms, client.id, client.rack.
  * enable.auto.commit is accepted only as false. Java-only keys are ignored with a warning; unknown keys
  * are a ConfigError.
@@ -246,7 +248,7 @@ export class KafkaSinkConsumer {
         reader.read(
           "isolation.level",
           oneOf(["read_uncommitted", "read_committed"] as const),
-          "read_uncommitted",
+          "read_committed",
         ) === "read_committed"
           ? FetchIsolationLevels.READ_COMMITTED
           : FetchIsolationLevels.READ_UNCOMMITTED,

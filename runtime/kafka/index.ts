@@ -13,6 +13,7 @@ export {
   type TopicSpec,
 } from "./admin.ts";
 export { KafkaSinkConsumer, type KafkaSinkConsumerOptions, type RebalanceListener } from "./consumer.ts";
+export { KafkaLogReader, type KafkaLogReaderOptions, type LogRecord } from "./log-reader.ts";
 export { KafkaProducer, type KafkaProducerOptions } from "./producer.ts";
 export { type ClientKind, type ClientSetting, ClientSettings } from "./settings.ts";
 export type { PartitionOffset, ProduceRecord, RawHeader, RawRecord, RecordMetadata } from "./types.ts";

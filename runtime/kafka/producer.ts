@@ -13,6 +13,12 @@ export interface KafkaProducerOptions {
   settings?: ClientSettings;
   /** The client id when the settings name none, e.g. `connector-producer-<connector>-<task>`. */
   clientId?: string;
+  /**
+   * Makes the producer transactional with this transactional.id: records are then sent only between
+   * `beginTransaction` and `commitTransaction`. A new producer with the same id fences the old one and
+   * aborts its open transaction, so a restarted task cannot leave a half-written batch visible.
+   */
+  transactionalId?: string;
   logger?: Logger;
 }
 
@@ -50,6 +56,9 @@ type LibraryMessage = {
   headers: Map<Buffer, Buffer>;
   timestamp?: bigint;
 };
+
+/** The library's transaction handle (its class is not exported). */
+type Transaction = Awaited<ReturnType<LibraryProducer["beginTransaction"]>>;
 
 function noop(): void {}
 
@@ -95,6 +104,10 @@ function measure(record: ProduceRecord): number | string {
  * all/true. Java-only keys such as buffer.memory are ignored with a warning; unknown keys are a
  * ConfigError.
  *
+ * With a transactionalId the producer is transactional: records are sent between beginTransaction and
+ * commitTransaction (or abortTransaction), and become visible to read_committed consumers only when the
+ * transaction commits; a failed record dooms its transaction.
+ *
  * Partitioning follows Kafka's Java producer: an explicit partition is used as is (an out-of-range one
  * is a DataError), a key goes to murmur2(key) mod partitions, records without a key stick to one
  * partition per request.
@@ -114,6 +127,10 @@ export class KafkaProducer {
   #idleWaiters: Array<() => void> = [];
   #closed = false;
   #closing: Promise<void> | null = null;
+  readonly #transactional: boolean;
+  #transaction: Transaction | null = null;
+  /** The first record failure inside the open transaction: the transaction can then only abort. */
+  #transactionFailure: SluiceError | null = null;
 
   /** Validates the settings (ConfigError names every bad key); connects lazily on the first send. */
   constructor(options: KafkaProducerOptions) {
@@ -143,8 +160,18 @@ export class KafkaProducer {
     };
     const retries = reader.read("retries", integer(2), Number.MAX_SAFE_INTEGER);
     reader.finish(options.logger);
+    this.#transactional = options.transactionalId !== undefined;
     this.#client = new LibraryProducer({
       ...common,
+      ...(options.transactionalId === undefined
+        ? {}
+        : {
+            transactionalId: options.transactionalId,
+            // No id yet: the broker then fences whatever producer held this transactional.id before
+            // (the library would otherwise claim id 0, epoch 0, which the broker answers PRODUCER_FENCED).
+            producerId: -1n,
+            producerEpoch: -1,
+          }),
       timeout: common.requestTimeout,
       retries,
       idempotent: true,
@@ -174,11 +201,18 @@ export class KafkaProducer {
         reject(new SluiceError(ErrorCode.INTERNAL, "send() after the producer was closed"));
         return promise;
       }
+      if (this.#transactional && this.#transaction === null) {
+        reject(
+          new SluiceError(ErrorCode.INTERNAL, "send() outside a transaction on a transactional producer"),
+        );
+        return promise;
+      }
       const bytes = measure(record);
       if (typeof bytes === "string") {
-        reject(new DataError(`cannot produce to "${record.topic}": ${bytes}`));
+        this.#refuse(reject, new DataError(`cannot produce to "${record.topic}": ${bytes}`));
       } else if (bytes > this.#tuning.maxRequestSize) {
-        reject(
+        this.#refuse(
+          reject,
           new DataError(
             `cannot produce to "${record.topic}": the record is about ${bytes} bytes, more than max.request.size (${this.#tuning.maxRequestSize})`,
           ),
@@ -204,6 +238,78 @@ export class KafkaProducer {
     } finally {
       this.#draining--;
     }
+  }
+
+  /** Whether a transaction is open. */
+  get inTransaction(): boolean {
+    return this.#transaction !== null;
+  }
+
+  /**
+   * Opens a transaction (transactional producers only). The first call registers the transactional.id
+   * with the broker, which fences any earlier producer with that id and aborts its open transaction.
+   */
+  async beginTransaction(): Promise<void> {
+    if (!this.#transactional) {
+      throw new SluiceError(
+        ErrorCode.INTERNAL,
+        "beginTransaction() on a producer without a transactional.id",
+      );
+    }
+    if (this.#transaction !== null)
+      throw new SluiceError(ErrorCode.INTERNAL, "a transaction is already open");
+    try {
+      this.#transaction = await this.#client.beginTransaction();
+    } catch (error) {
+      throw toSluiceError(error, "beginning a Kafka transaction");
+    }
+    this.#transactionFailure = null;
+  }
+
+  /**
+   * Waits for every record sent in the open transaction, then commits it: the records become visible
+   * to read_committed consumers all at once. When a record of the transaction failed, the transaction
+   * is aborted instead and that record's error is thrown; nothing of it becomes visible.
+   */
+  async commitTransaction(): Promise<void> {
+    const transaction = this.#openTransaction();
+    await this.flush();
+    if (this.#transactionFailure !== null) {
+      const failure = this.#transactionFailure;
+      await this.abortTransaction();
+      throw failure;
+    }
+    try {
+      await transaction.commit();
+    } catch (error) {
+      throw toSluiceError(error, "committing a Kafka transaction");
+    } finally {
+      this.#transaction = null;
+    }
+  }
+
+  /** Waits for the records under way, then aborts the open transaction: none of its records become visible. */
+  async abortTransaction(): Promise<void> {
+    const transaction = this.#openTransaction();
+    await this.flush();
+    try {
+      await transaction.abort();
+    } catch (error) {
+      throw toSluiceError(error, "aborting a Kafka transaction");
+    } finally {
+      this.#transaction = null;
+    }
+  }
+
+  /** Rejects a record; inside a transaction its failure also dooms the transaction. */
+  #refuse(reject: (error: SluiceError) => void, error: SluiceError): void {
+    if (this.#transaction !== null) this.#transactionFailure ??= error;
+    reject(error);
+  }
+
+  #openTransaction(): Transaction {
+    if (this.#transaction === null) throw new SluiceError(ErrorCode.INTERNAL, "no transaction is open");
+    return this.#transaction;
   }
 
   /**
@@ -329,7 +435,11 @@ export class KafkaProducer {
       const { accepted, messages } = this.#toMessages(batch, metadata);
       sent = accepted;
       if (messages.length === 0) return;
-      const result = await Promise.race([this.#client.send({ messages }), deadline]);
+      const transaction = this.#transaction;
+      const result = await Promise.race([
+        transaction === null ? this.#client.send({ messages }) : transaction.send({ messages }),
+        deadline,
+      ]);
       const next = new Map<string, bigint>();
       for (const { topic, partition, offset } of result.offsets ?? [])
         next.set(`${topic}:${partition}`, offset);
@@ -345,6 +455,11 @@ export class KafkaProducer {
       }
     } catch (error) {
       const failure = toSluiceError(error, action);
+      if (this.#transaction !== null) {
+        // A failed write dooms the transaction; retrying records alone could not save it.
+        for (const { pending } of sent) this.#refuse(pending.reject, failure);
+        return;
+      }
       if (failure.code === ErrorCode.DATA_INVALID && mayRetryAlone && sent.length > 1) {
         // One by one, in order, so that the bad record is found and the others keep their order.
         for (const { pending } of sent) await this.#sendBatch([pending], false);
@@ -372,7 +487,8 @@ export class KafkaProducer {
         record.partition ??
         (key !== undefined ? (murmur2(key) & 0x7fffffff) % partitions : sticky % partitions);
       if (!(partition < partitions)) {
-        pending.reject(
+        this.#refuse(
+          pending.reject,
           new DataError(
             `cannot produce to "${record.topic}": partition ${partition} does not exist (${partitions} partitions)`,
           ),

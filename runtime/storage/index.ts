@@ -1,4 +1,7 @@
-/** The three stores a worker keeps its state in; backends live in subfolders (`file/`, later `kafka/`). */
+/**
+ * The three stores a worker keeps its state in; backends live in subfolders: `file/` for all three,
+ * `kafka/` for source offsets when sources run exactly-once.
+ */
 import type { ConfigStore } from "./config-store.ts";
 import type { OffsetStore } from "./offset-store.ts";
 import type { StatusStore } from "./status-store.ts";

@@ -161,6 +161,30 @@ export function commonConnectorConfig(type: "source" | "sink"): ConfigDef {
         description: "Add __connect.errors.* headers saying where and why the record failed.",
       })
       .define({
+        name: "exactly.once.support",
+        type: "string",
+        default: "requested",
+        oneOf: ["requested", "required"],
+        description:
+          "required: refuse the connector unless the worker runs with exactly.once.source.support=enabled. requested: exactly-once when the worker has it, at-least-once otherwise.",
+      })
+      .define({
+        name: "transaction.boundary",
+        type: "string",
+        default: "poll",
+        oneOf: ["poll", "interval", "connector"],
+        description:
+          "With exactly-once delivery, what one Kafka transaction holds: every batch the task returns from one poll (poll), or everything polled in transaction.boundary.interval.ms (interval; fewer, larger transactions). connector (boundaries the connector defines) is not supported yet.",
+      })
+      .define({
+        name: "transaction.boundary.interval.ms",
+        type: "int",
+        default: null,
+        min: 1,
+        description:
+          "With transaction.boundary=interval, how long a transaction stays open; default: the worker's offset.flush.interval.ms.",
+      })
+      .define({
         name: "topic.creation.default.partitions",
         type: "int",
         default: 1,
@@ -178,19 +202,39 @@ export function commonConnectorConfig(type: "source" | "sink"): ConfigDef {
   return def;
 }
 
-/** Checks the rules between keys that a per-key validator cannot see. */
+/** What of the worker's config the connector keys are checked against. */
+export interface WorkerCapabilities {
+  /** exactly.once.source.support=enabled */
+  readonly exactlyOnceSource: boolean;
+}
+
+/** Checks the rules between keys, and against the worker, that a per-key validator cannot see. */
 export function crossFieldErrors(
   type: "source" | "sink",
   config: ParsedConfig,
+  worker: WorkerCapabilities,
 ): Array<{ field: string; message: string }> {
-  if (
-    type === "sink" &&
-    config.list("topics").length === 0 &&
-    config.optionalString("topics.regex") === null
-  ) {
-    return [{ field: "topics", message: "a sink connector needs topics or topics.regex" }];
+  if (type === "sink") {
+    if (config.list("topics").length === 0 && config.optionalString("topics.regex") === null) {
+      return [{ field: "topics", message: "a sink connector needs topics or topics.regex" }];
+    }
+    return [];
   }
-  return [];
+  const errors: Array<{ field: string; message: string }> = [];
+  if (config.string("exactly.once.support") === "required" && !worker.exactlyOnceSource) {
+    errors.push({
+      field: "exactly.once.support",
+      message:
+        "is required, but this worker runs with exactly.once.source.support=disabled; enable it in the worker config or set exactly.once.support=requested",
+    });
+  }
+  if (config.string("transaction.boundary") === "connector") {
+    errors.push({
+      field: "transaction.boundary",
+      message: "connector-defined transaction boundaries are not supported yet; use poll or interval",
+    });
+  }
+  return errors;
 }
 
 export function errorHandlingConfig(config: ParsedConfig): ErrorHandlingConfig {

@@ -1,4 +1,12 @@
-import type { Header, ParsedConfig, SourceRecord, SourceTask, SourceTaskContext } from "../api/index.ts";
+import type {
+  Header,
+  ParsedConfig,
+  SourceOffset,
+  SourcePartition,
+  SourceRecord,
+  SourceTask,
+  SourceTaskContext,
+} from "../api/index.ts";
 import { isRetriable } from "../api/index.ts";
 import type { Converter } from "../converters/converter.ts";
 import type { TargetState } from "../herder.ts";
@@ -17,6 +25,25 @@ export interface RecordProducer {
   close(): Promise<void>;
 }
 
+/**
+ * Exactly-once delivery (Kafka Connect's KIP-618): the producer is transactional, and each transaction
+ * holds a run of records together with the offsets they reach, written as offsets-topic records. A
+ * crash then leaves the records and their offsets either both committed or both aborted, so the task
+ * resumes exactly after the last committed record and read_committed consumers never see a repeat.
+ */
+export interface ExactlyOnceDelivery {
+  /** The producer's transactions; `commit` waits for every record sent in the transaction. */
+  transactions: { begin(): Promise<void>; commit(): Promise<void>; abort(): Promise<void> };
+  /** transaction.boundary: a transaction per non-empty poll, or one per `intervalMs`. */
+  boundary: "poll" | "interval";
+  /** transaction.boundary.interval.ms */
+  intervalMs: number;
+  /** The records that store these offsets, to be written in the transaction (see KafkaOffsetStore). */
+  offsetRecords(
+    entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset }>,
+  ): ProduceRecord[];
+}
+
 export interface SourceTaskRunnerOptions {
   connector: string;
   taskId: number;
@@ -28,7 +55,10 @@ export interface SourceTaskRunnerOptions {
   keyConverter: Converter;
   valueConverter: Converter;
   producer: RecordProducer;
+  /** Where the task's committed offsets are read from; at-least-once delivery also commits to it. */
   offsets: OffsetStore;
+  /** Present: exactly-once delivery; `producer` is then transactional. Absent: at-least-once. */
+  exactlyOnce?: ExactlyOnceDelivery;
   status: StatusStore;
   /** Creates the topic when it does not exist yet (Kafka Connect's topic.creation); idempotent. */
   ensureTopic(topic: string): Promise<void>;
@@ -44,10 +74,14 @@ export interface SourceTaskRunnerOptions {
 }
 
 /**
- * Runs a SourceTask: poll → transforms → converters → Kafka, and commits to the offset store, per
- * source partition, only the offsets of records that Kafka acknowledged together with every record
- * before them. A stop waits for in-flight sends and commits; a crash at any point resumes from the
- * last committed offsets, so records may repeat but none are lost.
+ * Runs a SourceTask: poll → transforms → converters → Kafka, and commits, per source partition, only
+ * the offsets of records that Kafka acknowledged together with every record before them. A stop waits
+ * for in-flight sends and commits.
+ *
+ * At-least-once (the default): offsets go to the offset store every offset.flush.interval.ms; a crash
+ * resumes from the last committed offsets, so records acknowledged after them repeat, none are lost.
+ * Exactly-once (`exactlyOnce`): records and offsets are committed in one Kafka transaction per
+ * boundary; a crash aborts the open transaction, so nothing repeats for read_committed consumers.
  */
 export class SourceTaskRunner extends WorkerTask {
   readonly #o: SourceTaskRunnerOptions;
@@ -56,6 +90,8 @@ export class SourceTaskRunner extends WorkerTask {
   readonly #knownTopics = new Set<string>();
   #sendError: unknown;
   #started = false;
+  /** When the open transaction began (exactly-once only); null when none is open. */
+  #transactionSince: number | null = null;
 
   constructor(options: SourceTaskRunnerOptions) {
     super(options.taskId, options.context.logger, options.initialState);
@@ -89,20 +125,54 @@ export class SourceTaskRunner extends WorkerTask {
         }
         if (records && records.length > 0) {
           o.metrics.recordsPolled.inc(labels, records.length);
+          if (o.exactlyOnce && this.#transactionSince === null) {
+            await o.exactlyOnce.transactions.begin();
+            this.#transactionSince = Date.now();
+          }
           await this.#send(records, signal);
         } else {
           await sleep(o.idleWaitMs, signal).catch(() => {});
         }
-        if (Date.now() - lastCommit >= o.offsetFlushIntervalMs) {
+        if (o.exactlyOnce) {
+          const since = this.#transactionSince;
+          const due =
+            since !== null &&
+            (o.exactlyOnce.boundary === "poll" || Date.now() - since >= o.exactlyOnce.intervalMs);
+          if (due) await this.#commitTransaction(o.exactlyOnce);
+        } else if (Date.now() - lastCommit >= o.offsetFlushIntervalMs) {
           await this.#commitOffsets();
           lastCommit = Date.now();
         }
       }
     } finally {
       await Promise.allSettled(this.#inFlight);
-      await this.#commitOffsets();
+      if (!o.exactlyOnce) await this.#commitOffsets();
+      else if (this.#transactionSince !== null) await this.#commitTransaction(o.exactlyOnce);
     }
     this.#throwIfSendFailed();
+  }
+
+  /**
+   * Commits the open transaction with the offsets its acknowledged records reach; when a send of the
+   * transaction failed, aborts it instead and throws that failure (the task then restarts from the
+   * offsets of the last committed transaction).
+   */
+  async #commitTransaction(eos: ExactlyOnceDelivery): Promise<void> {
+    const o = this.#o;
+    this.#transactionSince = null;
+    await Promise.allSettled(this.#inFlight);
+    if (this.#sendError !== undefined) {
+      await eos.transactions.abort().catch((error: unknown) => {
+        o.context.logger.warn("aborting the transaction failed", { error: (error as Error).message });
+      });
+      throw this.#sendError;
+    }
+    const committable = this.#submitted.committable();
+    if (committable.length > 0) void o.producer.send(eos.offsetRecords(committable));
+    await eos.transactions.commit();
+    if (committable.length === 0) return;
+    o.metrics.lastOffsetCommit.set({ connector: o.connector, task: String(o.taskId) }, Date.now() / 1000);
+    await o.task.commit?.();
   }
 
   async #send(records: SourceRecord[], signal: AbortSignal): Promise<void> {

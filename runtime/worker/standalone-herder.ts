@@ -30,7 +30,7 @@ import type {
 import type { KafkaAdmin } from "../kafka/admin.ts";
 import type { Stores } from "../storage/index.ts";
 import { transformPlugins } from "../transforms/registry.ts";
-import { commonConnectorConfig, crossFieldErrors } from "./connector-config.ts";
+import { commonConnectorConfig, crossFieldErrors, type WorkerCapabilities } from "./connector-config.ts";
 import { ConnectorInstance } from "./connector-instance.ts";
 import type { PluginRegistry } from "./plugins.ts";
 import type { Worker } from "./worker.ts";
@@ -120,6 +120,10 @@ export class StandaloneHerder implements Herder {
     return commonConnectorConfig(plugin.type).merge(plugin.config);
   }
 
+  #capabilities(): WorkerCapabilities {
+    return { exactlyOnceSource: this.#worker.config.exactlyOnceSource !== null };
+  }
+
   async #resolve(config: ConnectorConfig): Promise<ConnectorConfig> {
     return this.#worker.config.configProviders.resolveConfig(config);
   }
@@ -127,7 +131,7 @@ export class StandaloneHerder implements Herder {
   /** Parses a resolved config for its plugin; throws ConfigError naming each bad field. */
   #parse(plugin: ConnectorPlugin, resolved: ConnectorConfig): ParsedConfig {
     const { config, errors } = this.#fullConfigDef(plugin).validate(resolved);
-    errors.push(...(errors.length === 0 ? crossFieldErrors(plugin.type, config) : []));
+    errors.push(...(errors.length === 0 ? crossFieldErrors(plugin.type, config, this.#capabilities()) : []));
     if (errors.length > 0) throw new ConfigError(errors);
     return config;
   }
@@ -168,7 +172,7 @@ export class StandaloneHerder implements Herder {
       const result = def.validate(resolved as ConnectorConfig);
       reports = result.reports;
       if (result.errors.length === 0) {
-        external.push(...crossFieldErrors(plugin.type, result.config));
+        external.push(...crossFieldErrors(plugin.type, result.config, this.#capabilities()));
         const connector = plugin.createConnector();
         external.push(...((await connector.validate?.(result.config, AbortSignal.timeout(30_000))) ?? []));
       }

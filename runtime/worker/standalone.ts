@@ -1,12 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { INSTALLED_PLUGINS } from "../../connectors/index.ts";
-import { ConfigError, type ConnectorPlugin, SluiceError } from "../api/index.ts";
-import { loadWorkerConfig } from "../config/worker-config.ts";
+import { ConfigError, type ConnectorPlugin, type Logger, SluiceError } from "../api/index.ts";
+import { loadWorkerConfig, type WorkerConfig } from "../config/worker-config.ts";
 import type { ConnectorConfig, Herder } from "../herder.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
 import { Logging } from "../logging.ts";
 import { createRestServer } from "../rest/server.ts";
 import { openFileStores } from "../storage/file/file-stores.ts";
+import type { Stores } from "../storage/index.ts";
+import { KafkaOffsetStore } from "../storage/kafka/kafka-offset-store.ts";
 import { WorkerMetrics } from "./metrics.ts";
 import { PluginRegistry } from "./plugins.ts";
 import { StandaloneHerder } from "./standalone-herder.ts";
@@ -59,12 +61,12 @@ export async function startStandalone(
   const log = logging.logger("sluice.worker");
   for (const warning of config.warnings) log.warn(warning);
   const connectorFiles = await Promise.all(connectorPaths.map(readConnectorFile));
-  const stores = await openFileStores({ dataDir: config.dataDir, offsetFile: config.offsetStorageFile });
-  const metrics = new WorkerMetrics();
   const admin = new KafkaAdmin({
     bootstrapServers: config.bootstrapServers,
     logger: logging.logger("sluice.kafka"),
   });
+  const stores = await openStores(config, admin, logging.logger("sluice.offsets"));
+  const metrics = new WorkerMetrics();
   const connectorLogger = (fields: Record<string, unknown>) =>
     logging.logger(`sluice.connector.${String(fields.connector ?? "")}`, fields);
   const worker = new Worker({
@@ -121,6 +123,43 @@ export async function startStandalone(
         log.info("stopped");
       })();
       return stopping;
+    },
+  };
+}
+
+/**
+ * The standalone stores: configs and statuses in files; source offsets in the offset file, or, with
+ * exactly.once.source.support=enabled, in offset.storage.topic, where transactions can write them.
+ * A connector whose offsets are in the file but not yet in the topic has them carried over, so that
+ * enabling exactly-once does not make a source start over.
+ */
+async function openStores(config: WorkerConfig, admin: KafkaAdmin, logger: Logger): Promise<Stores> {
+  const files = await openFileStores({ dataDir: config.dataDir, offsetFile: config.offsetStorageFile });
+  const topic = config.exactlyOnceSource;
+  if (topic === null) return files;
+  const offsets = await KafkaOffsetStore.open({
+    bootstrapServers: config.bootstrapServers,
+    admin,
+    topic: topic.topic,
+    partitions: topic.partitions,
+    replicationFactor: topic.replicationFactor,
+    logger,
+  });
+  for (const connector of await files.config.list()) {
+    if ((await offsets.getAll(connector)).length > 0) continue;
+    const fromFile = await files.offsets.getAll(connector);
+    if (fromFile.length === 0) continue;
+    await offsets.set(connector, fromFile);
+    logger.info(`carried the offsets of ${connector} over from the offset file to ${topic.topic}`);
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    config: files.config,
+    offsets,
+    status: files.status,
+    close: () => {
+      closing ??= Promise.all([files.close(), offsets.close()]).then(() => undefined);
+      return closing;
     },
   };
 }

@@ -1,4 +1,12 @@
-import type { ConnectorPlugin, Logger, ParsedConfig, SinkTask, SourceTask } from "../api/index.ts";
+import {
+  type ConnectorPlugin,
+  ErrorCode,
+  type Logger,
+  type ParsedConfig,
+  type SinkTask,
+  SluiceError,
+  type SourceTask,
+} from "../api/index.ts";
 import type { WorkerConfig } from "../config/worker-config.ts";
 import { convertersFor } from "../converters/registry.ts";
 import type { TargetState } from "../herder.ts";
@@ -7,12 +15,13 @@ import { KafkaSinkConsumer } from "../kafka/consumer.ts";
 import { KafkaProducer } from "../kafka/producer.ts";
 import { ClientSettings } from "../kafka/settings.ts";
 import type { OffsetStore, StatusStore } from "../storage/index.ts";
+import { KafkaOffsetStore } from "../storage/kafka/kafka-offset-store.ts";
 import { buildTransformChain } from "../transforms/chain.ts";
 import { errorHandlingConfig } from "./connector-config.ts";
 import { type DeadLetterWriter, ErrorHandler } from "./error-handler.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 import { SinkTaskRunner } from "./sink-task-runner.ts";
-import { SourceTaskRunner } from "./source-task-runner.ts";
+import { type ExactlyOnceDelivery, SourceTaskRunner } from "./source-task-runner.ts";
 import type { WorkerTask } from "./worker-task.ts";
 
 /** Everything needed to create one task of a connector. */
@@ -35,6 +44,7 @@ export class Worker {
   readonly config: WorkerConfig;
   readonly metrics: WorkerMetrics;
   readonly #offsets: OffsetStore;
+  readonly #transactionalOffsets: KafkaOffsetStore | null;
   readonly #status: StatusStore;
   readonly #admin: KafkaAdmin;
   readonly #knownTopics = new Set<string>();
@@ -43,6 +53,7 @@ export class Worker {
   constructor(options: {
     config: WorkerConfig;
     metrics: WorkerMetrics;
+    /** A KafkaOffsetStore when the worker runs exactly-once sources (exactly.once.source.support). */
     offsets: OffsetStore;
     status: StatusStore;
     admin: KafkaAdmin;
@@ -51,6 +62,13 @@ export class Worker {
     this.config = options.config;
     this.metrics = options.metrics;
     this.#offsets = options.offsets;
+    this.#transactionalOffsets = options.offsets instanceof KafkaOffsetStore ? options.offsets : null;
+    if (options.config.exactlyOnceSource !== null && this.#transactionalOffsets === null) {
+      throw new SluiceError(
+        ErrorCode.INTERNAL,
+        "exactly-once sources need their offsets in a KafkaOffsetStore",
+      );
+    }
     this.#status = options.status;
     this.#admin = options.admin;
     this.#logger = options.logger;
@@ -69,8 +87,15 @@ export class Worker {
     return out;
   }
 
-  #producer(connector: string, taskId: number, connectorConfig: ParsedConfig, logger: Logger): KafkaProducer {
+  #producer(
+    connector: string,
+    taskId: number,
+    connectorConfig: ParsedConfig,
+    logger: Logger,
+    transactionalId?: string,
+  ): KafkaProducer {
     return new KafkaProducer({
+      ...(transactionalId === undefined ? {} : { transactionalId }),
       bootstrapServers: this.config.bootstrapServers,
       settings: ClientSettings.fromConfigs(
         "producer",
@@ -104,8 +129,18 @@ export class Worker {
       isLive: () => runner?.state === "RUNNING" || runner?.state === "PAUSED",
     });
     const context = { connectorName: connector, taskId, logger, metrics };
+    const offsetsTopic = task.kind === "source" ? this.#transactionalOffsets : null;
     const producer =
-      task.kind === "source" ? this.#producer(connector, taskId, connectorConfig, logger) : undefined;
+      task.kind === "source"
+        ? this.#producer(
+            connector,
+            taskId,
+            connectorConfig,
+            logger,
+            // As Kafka Connect: one id per task, so a restarted task fences its predecessor.
+            offsetsTopic === null ? undefined : `sluice-${connector}-${taskId}`,
+          )
+        : undefined;
     let dlqProducer: KafkaProducer | undefined = producer;
     const dlq: DeadLetterWriter = {
       write: async (topic, record) => {
@@ -147,6 +182,17 @@ export class Worker {
         context,
         producer: producer as KafkaProducer,
         offsets: this.#offsets,
+        ...(offsetsTopic === null
+          ? {}
+          : {
+              exactlyOnce: exactlyOnceDelivery(
+                producer as KafkaProducer,
+                offsetsTopic,
+                connector,
+                connectorConfig,
+                this.config,
+              ),
+            }),
         status: this.#status,
         ensureTopic: (topic) =>
           this.#ensureTopic(
@@ -186,6 +232,27 @@ export class Worker {
     });
     return runner;
   }
+}
+
+/** How a source task's transactions are cut and what offsets records they carry. */
+function exactlyOnceDelivery(
+  producer: KafkaProducer,
+  offsets: KafkaOffsetStore,
+  connector: string,
+  connectorConfig: ParsedConfig,
+  worker: WorkerConfig,
+): ExactlyOnceDelivery {
+  return {
+    transactions: {
+      begin: () => producer.beginTransaction(),
+      commit: () => producer.commitTransaction(),
+      abort: () => producer.abortTransaction(),
+    },
+    boundary: connectorConfig.string("transaction.boundary") as "poll" | "interval",
+    intervalMs:
+      connectorConfig.optionalInt("transaction.boundary.interval.ms") ?? worker.offsetFlushIntervalMs,
+    offsetRecords: (entries) => offsets.records(connector, entries),
+  };
 }
 
 function prefixed(prefix: string, config: Readonly<Record<string, string>>): Record<string, string> {

@@ -1,4 +1,4 @@
-import { Consumer, Producer } from "@platformatic/kafka";
+import { Consumer, FetchIsolationLevels, Producer } from "@platformatic/kafka";
 import { loadStackEnv } from "../../stack/env.ts";
 
 const bootstrapBrokers = [loadStackEnv().kafkaBootstrap];
@@ -12,17 +12,23 @@ export interface ReadRecord {
 
 /**
  * Reads `topic` from the beginning until `done(records)` says enough, or `timeoutMs` passes (then
- * resolves with what it has). Uses a throwaway consumer group.
+ * resolves with what it has). Uses a throwaway consumer group; reads committed records only unless
+ * told `read_uncommitted` (which also shows records of aborted or open transactions).
  */
 export async function readTopic(
   topic: string,
   done: (records: ReadRecord[]) => boolean,
   timeoutMs = 30_000,
+  options: { isolation?: "read_committed" | "read_uncommitted" } = {},
 ): Promise<ReadRecord[]> {
   const consumer = new Consumer({
     clientId: "test-reader",
     groupId: `test-reader-${topic}-${Date.now()}-${Math.random()}`,
     bootstrapBrokers,
+    isolationLevel:
+      options.isolation === "read_uncommitted"
+        ? FetchIsolationLevels.READ_UNCOMMITTED
+        : FetchIsolationLevels.READ_COMMITTED,
   });
   const records: ReadRecord[] = [];
   const stream = await consumer.consume({

@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -92,4 +93,56 @@ export async function eventually<T>(
       throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** A `sluice standalone` child process and its REST URL. */
+export interface WorkerProcess {
+  child: ChildProcess;
+  url: string;
+}
+
+const workerProcesses = new Set<ChildProcess>();
+
+/**
+ * Starts `sluice standalone` as a child process (so that a test can kill -9 it) with a worker config
+ * in `dataDir` (plus `options.worker` keys) and the given connector files; resolves once GET /health
+ * answers 200. `killWorkerProcesses()` in an afterEach kills whatever a test left running.
+ */
+export async function spawnWorkerProcess(
+  dataDir: string,
+  port: number,
+  options: { connectorFiles?: readonly string[]; worker?: Record<string, string> } = {},
+): Promise<WorkerProcess> {
+  const workerFile = writeWorkerConfig(dataDir, options.worker, port);
+  const child = spawn(
+    process.execPath,
+    ["bin/sluice.js", "standalone", workerFile, ...(options.connectorFiles ?? [])],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  workerProcesses.add(child);
+  child.once("exit", () => workerProcesses.delete(child));
+  const url = `http://127.0.0.1:${port}`;
+  await eventually(
+    async () => ((await fetch(`${url}/health`).catch(() => null))?.ok ? true : undefined),
+    60_000,
+    "the worker to be healthy",
+  );
+  return { child, url };
+}
+
+/** Sends `signal` to the worker process and waits for it to exit. */
+export async function stopWorkerProcess(
+  worker: WorkerProcess,
+  signal: NodeJS.Signals = "SIGTERM",
+): Promise<void> {
+  if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => worker.child.once("exit", resolve));
+  worker.child.kill(signal);
+  await exited;
+}
+
+/** Kills every worker process still running; for afterEach. */
+export function killWorkerProcesses(): void {
+  for (const child of workerProcesses) child.kill("SIGKILL");
+  workerProcesses.clear();
 }

@@ -1,14 +1,20 @@
 // Invariant: kill -9 of a worker while it streams a large transaction loses nothing: the restarted worker
 // resumes exactly after the offset committed inside that transaction (its event and row counts), so
 // Kafka holds every row, and repeats only the records acknowledged after that last commit.
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type mysql from "mysql2/promise";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { createTopic } from "../../runtime/kafka/fixtures.ts";
 import { type ReadRecord, readTopic } from "../../support/kafka.ts";
-import { eventually, rest, tempDir, writeWorkerConfig } from "../../support/worker.ts";
+import {
+  eventually,
+  killWorkerProcesses,
+  rest,
+  spawnWorkerProcess,
+  stopWorkerProcess,
+  tempDir,
+} from "../../support/worker.ts";
 import { adminConnection, connectorConfig, freshDatabase } from "./harness.ts";
 
 const DB = "cdc_kill";
@@ -17,43 +23,17 @@ const NAME = `mysql-kill-${Date.now()}`;
 const PREFIX = `kill${Date.now()}`;
 const TOPIC = `${PREFIX}.${DB}.t`;
 let db: mysql.Connection;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   db = await adminConnection();
   await freshDatabase(db, DB);
   await db.query(`CREATE TABLE ${DB}.t (id INT PRIMARY KEY, v VARCHAR(100) NOT NULL)`);
 });
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill("SIGKILL");
-});
+afterEach(killWorkerProcesses);
 afterAll(async () => {
   await db.query(`DROP DATABASE IF EXISTS ${DB}`);
   await db.end();
 });
-
-async function spawnWorker(
-  dataDir: string,
-  port: number,
-  connectorFile?: string,
-): Promise<{ child: ChildProcess; url: string }> {
-  const workerFile = writeWorkerConfig(dataDir, {}, port);
-  const child = spawn(
-    process.execPath,
-    ["bin/sluice.js", "standalone", workerFile, ...(connectorFile ? [connectorFile] : [])],
-    {
-      stdio: ["ignore", "ignore", "inherit"],
-    },
-  );
-  children.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  await eventually(
-    async () => ((await fetch(`${url}/health`)).ok ? true : undefined),
-    60_000,
-    "the worker to be healthy",
-  );
-  return { child, url };
-}
 
 interface Change {
   id: number;
@@ -94,7 +74,8 @@ test("a worker killed mid-transaction resumes after the offset committed inside 
     }),
   );
   const port = 20_000 + Math.floor(Math.random() * 1000);
-  const { child, url } = await spawnWorker(dataDir, port, connectorFile);
+  const worker = await spawnWorkerProcess(dataDir, port, { connectorFiles: [connectorFile] });
+  const { url } = worker;
   await eventually(async () => {
     const { body } = await rest({ url }, "GET", `/connectors/${NAME}/status`);
     return body?.tasks?.[0]?.state === "RUNNING" ? true : undefined;
@@ -112,14 +93,13 @@ test("a worker killed mid-transaction resumes after the offset committed inside 
     60_000,
     "an offset committed inside the transaction",
   );
-  child.kill("SIGKILL");
-  await new Promise((resolve) => child.once("exit", resolve));
+  await stopWorkerProcess(worker, "SIGKILL");
   const committed = committedOffset(dataDir) as Record<string, unknown>;
   expect(committed.pos).toBe(midTransaction.pos);
   const beforeRestart = changes(await readTopic(TOPIC, () => false, 3_000));
   expect(beforeRestart.length).toBeLessThan(ROWS);
 
-  const restarted = await spawnWorker(dataDir, port);
+  const restarted = await spawnWorkerProcess(dataDir, port);
   try {
     const ids = new Set<number>();
     const all = changes(
@@ -154,7 +134,82 @@ test("a worker killed mid-transaction resumes after the offset committed inside 
       `killed with ${beforeRestart.length} of ${ROWS} rows in Kafka, offset ${JSON.stringify(committed)}; ${repeated} repeated after the restart`,
     );
   } finally {
-    restarted.child.kill("SIGTERM");
-    await new Promise((resolve) => restarted.child.once("exit", resolve));
+    await stopWorkerProcess(restarted);
+  }
+});
+
+test("with exactly-once delivery, a worker killed mid-stream leaves every row in Kafka exactly once", {
+  timeout: 300_000,
+}, async () => {
+  const table = "eos";
+  await db.query(`CREATE TABLE ${DB}.${table} (id INT PRIMARY KEY, v VARCHAR(100) NOT NULL)`);
+  const name = `mysql-eos-${Date.now()}`;
+  const prefix = `eos${Date.now()}`;
+  const topic = `${prefix}.${DB}.${table}`;
+  await createTopic(topic, 1, { exactName: true });
+  const dataDir = tempDir("sluice-mysql-eos-");
+  const connectorFile = join(dataDir, "connector.json");
+  writeFileSync(
+    connectorFile,
+    JSON.stringify({
+      name,
+      config: {
+        ...connectorConfig(DB, { "topic.prefix": prefix, "table.include.list": `${DB}.${table}` }),
+        "connector.class": "mysql-cdc",
+        "exactly.once.support": "required",
+      },
+    }),
+  );
+  const exactlyOnce = {
+    "exactly.once.source.support": "enabled",
+    "offset.storage.topic": `offsets-${prefix}`,
+    "offset.storage.partitions": "3",
+  };
+  const port = 21_000 + Math.floor(Math.random() * 1000);
+  const worker = await spawnWorkerProcess(dataDir, port, {
+    connectorFiles: [connectorFile],
+    worker: exactlyOnce,
+  });
+  await eventually(async () => {
+    const { body } = await rest(worker, "GET", `/connectors/${name}/status`);
+    return body?.tasks?.[0]?.state === "RUNNING" ? true : undefined;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1_000)); // the no_data snapshot ends; streaming starts
+
+  await db.query(
+    `INSERT INTO ${DB}.${table} SELECT seq, CONCAT('row ', seq, ' ', REPEAT('x', 60)) FROM ${DB}.seq_1_to_${ROWS}`,
+  );
+  await eventually(
+    async () => ((await readTopic(topic, () => false, 500)).length > 0 ? true : undefined),
+    60_000,
+    "the first committed transaction",
+  );
+  await stopWorkerProcess(worker, "SIGKILL");
+  const committedBeforeRestart = (await readTopic(topic, () => false, 3_000)).length;
+  const writtenBeforeRestart = (await readTopic(topic, () => false, 3_000, { isolation: "read_uncommitted" }))
+    .length;
+  // The kill landed mid-stream: the restarted worker has rows left to deliver.
+  expect(committedBeforeRestart).toBeLessThan(ROWS);
+
+  const restarted = await spawnWorkerProcess(dataDir, port, { worker: exactlyOnce });
+  try {
+    // A row committed after the big transaction: once it is visible, every earlier row is too.
+    await db.query(`INSERT INTO ${DB}.${table} VALUES (${ROWS + 1}, 'sentinel')`);
+    const sentinel = JSON.stringify(ROWS + 1);
+    await readTopic(topic, (records) => records.at(-1)?.key?.includes(sentinel) === true, 180_000);
+    const all = changes(await readTopic(topic, (records) => records.length >= ROWS + 1, 30_000));
+    const ids = all.map((c) => c.id);
+    expect(new Set(ids).size).toBe(ROWS + 1); // nothing lost
+    expect(ids.length).toBe(ROWS + 1); // nothing repeated
+    expect(ids).toEqual([...ids].sort((a, b) => a - b)); // in commit order
+
+    const { body } = await rest(restarted, "GET", `/connectors/${name}/offsets`);
+    expect(body.offsets[0].partition).toEqual({ server: prefix });
+    expect(body.offsets[0].offset).toMatchObject({ file: expect.any(String), pos: expect.any(Number) });
+    console.log(
+      `exactly-once: killed with ${committedBeforeRestart} of ${ROWS} rows committed and ${writtenBeforeRestart} written; after the restart ${ids.length} rows, none repeated`,
+    );
+  } finally {
+    await stopWorkerProcess(restarted);
   }
 });

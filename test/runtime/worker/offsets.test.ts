@@ -2,17 +2,21 @@
 // committed offset when the worker restarts, even after kill -9, with no record lost; DELETE offsets
 // on a stopped connector makes the next start read from the beginning; offsets can only be changed
 // while the connector is STOPPED.
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, expect, test } from "vitest";
 import { readTopic } from "../../support/kafka.ts";
-import { eventually, rest, startTestWorker, tempDir, writeWorkerConfig } from "../../support/worker.ts";
+import {
+  eventually,
+  killWorkerProcesses,
+  rest,
+  spawnWorkerProcess,
+  startTestWorker,
+  stopWorkerProcess,
+  tempDir,
+} from "../../support/worker.ts";
 
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill("SIGKILL");
-});
+afterEach(killWorkerProcesses);
 
 const iterationsIn = (records: Array<{ headers: Record<string, string> }>) =>
   new Set(records.map((r) => Number(r.headers["current.iteration"])));
@@ -24,30 +28,6 @@ const datagen = (topic: string, extra: Record<string, string> = {}) => ({
   "random.seed": "1",
   ...extra,
 });
-
-/** Starts `sluice standalone` as a child process and resolves with its REST URL once it answers. */
-async function spawnWorker(
-  dataDir: string,
-  port: number,
-  connectorFile?: string,
-): Promise<{ child: ChildProcess; url: string }> {
-  const workerFile = writeWorkerConfig(dataDir, {}, port);
-  const child = spawn(
-    process.execPath,
-    ["bin/sluice.js", "standalone", workerFile, ...(connectorFile ? [connectorFile] : [])],
-    {
-      stdio: ["ignore", "ignore", "inherit"],
-    },
-  );
-  children.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  await eventually(
-    async () => ((await fetch(`${url}/health`)).ok ? true : undefined),
-    60_000,
-    "the worker to be healthy",
-  );
-  return { child, url };
-}
 
 test("a source resumes after its committed offset when the worker restarts, losing nothing", async () => {
   const topic = `restart-${Date.now()}`;
@@ -82,21 +62,20 @@ test("kill -9 of a worker mid-stream loses no record: the restarted worker fills
   );
   const port = 18_000 + Math.floor(Math.random() * 1000);
 
-  const { child } = await spawnWorker(dataDir, port, connectorFile);
+  const worker = await spawnWorkerProcess(dataDir, port, { connectorFiles: [connectorFile] });
   await eventually(
     () => (existsSync(join(dataDir, "offsets.json")) ? true : undefined),
     30_000,
     "a first offset commit",
   );
-  child.kill("SIGKILL");
-  await new Promise((r) => child.once("exit", r));
+  await stopWorkerProcess(worker, "SIGKILL");
 
   const before = await readTopic(topic, () => false, 3_000);
   expect(iterationsIn(before).size).toBeLessThan(3_000);
 
-  const restarted = await spawnWorker(dataDir, port);
+  const restarted = await spawnWorkerProcess(dataDir, port);
   const records = await readTopic(topic, (r) => iterationsIn(r).size >= 3_000, 90_000);
-  restarted.child.kill("SIGTERM");
+  await stopWorkerProcess(restarted);
   expect(iterationsIn(records).size).toBe(3_000);
 }, 240_000);
 
@@ -109,15 +88,14 @@ test("SIGTERM drains: the worker exits 0 and commits exactly what Kafka acknowle
     JSON.stringify({ name: "gen", config: datagen(topic, { "max.interval": "0", iterations: "1000000" }) }),
   );
   const port = 19_000 + Math.floor(Math.random() * 500);
-  const { child } = await spawnWorker(dataDir, port, connectorFile);
+  const worker = await spawnWorkerProcess(dataDir, port, { connectorFiles: [connectorFile] });
   await eventually(
     () => (existsSync(join(dataDir, "offsets.json")) ? true : undefined),
     30_000,
     "a first offset commit",
   );
-  child.kill("SIGTERM");
-  const code = await new Promise((r) => child.once("exit", r));
-  expect(code).toBe(0);
+  await stopWorkerProcess(worker, "SIGTERM");
+  expect(worker.child.exitCode).toBe(0);
 
   const committed = JSON.parse(readFileSync(join(dataDir, "offsets.json"), "utf8"));
   const lastIteration = Number(/"iteration":(\d+)/.exec(JSON.stringify(committed))?.[1]);
@@ -197,3 +175,81 @@ test("DELETE offsets on a stopped sink makes it re-read the topic from the start
     await worker.stop();
   }
 });
+
+test("enabling exactly-once carries a source's offsets from the file into the offsets topic, where PATCH and DELETE act", async () => {
+  const topic = `eos-carry-${Date.now()}`;
+  const offsetsTopic = `offsets-${topic}`;
+  const first = await startTestWorker();
+  await rest(first, "POST", "/connectors", {
+    name: "gen",
+    config: datagen(topic, { "max.interval": "0", iterations: "50" }),
+  });
+  await eventually(async () => {
+    const { body } = await rest(first, "GET", "/connectors/gen/offsets");
+    return body.offsets[0]?.offset.iteration === 49 ? true : undefined;
+  });
+  await first.stop();
+
+  const second = await startTestWorker({
+    dataDir: first.dataDir,
+    worker: { "exactly.once.source.support": "enabled", "offset.storage.topic": offsetsTopic },
+  });
+  try {
+    // Carried over: the source does not start again from the beginning.
+    expect((await rest(second, "GET", "/connectors/gen/offsets")).body).toEqual({
+      offsets: [{ partition: { task: 0 }, offset: { iteration: 49 } }],
+    });
+    const stored = await readTopic(offsetsTopic, (r) => r.length >= 1, 10_000);
+    expect(stored.map((r) => [r.key, r.value])).toEqual([['["gen",{"task":0}]', '{"iteration":49}']]);
+
+    expect((await rest(second, "PUT", "/connectors/gen/stop")).status).toBe(204);
+    const altered = await rest(second, "PATCH", "/connectors/gen/offsets", {
+      offsets: [{ partition: { task: 0 }, offset: { iteration: 39 } }],
+    });
+    expect(altered.status).toBe(200);
+    expect((await rest(second, "GET", "/connectors/gen/offsets")).body.offsets[0].offset).toEqual({
+      iteration: 39,
+    });
+    // Resumed, the source writes iterations 40–49 once more, in transactions.
+    await rest(second, "PUT", "/connectors/gen/resume");
+    const records = await readTopic(topic, (r) => r.length >= 60, 30_000);
+    expect(records.slice(50).map((r) => Number(r.headers["current.iteration"]))).toEqual(
+      Array.from({ length: 10 }, (_, i) => 40 + i),
+    );
+
+    expect((await rest(second, "PUT", "/connectors/gen/stop")).status).toBe(204);
+    expect((await rest(second, "DELETE", "/connectors/gen/offsets")).status).toBe(200);
+    expect((await rest(second, "GET", "/connectors/gen/offsets")).body).toEqual({ offsets: [] });
+  } finally {
+    await second.stop();
+  }
+}, 120_000);
+
+test("transaction.boundary=interval commits records and offsets every interval, all of them in the end", async () => {
+  const topic = `eos-interval-${Date.now()}`;
+  const worker = await startTestWorker({
+    worker: { "exactly.once.source.support": "enabled", "offset.storage.topic": `offsets-${topic}` },
+  });
+  try {
+    await rest(worker, "POST", "/connectors", {
+      name: "gen",
+      config: datagen(topic, {
+        "max.interval": "1",
+        iterations: "300",
+        "transaction.boundary": "interval",
+        "transaction.boundary.interval.ms": "300",
+      }),
+    });
+    const records = await readTopic(topic, (r) => r.length >= 300, 60_000);
+    expect(iterationsIn(records).size).toBe(300);
+    await eventually(async () => {
+      const { body } = await rest(worker, "GET", "/connectors/gen/offsets");
+      return body.offsets[0]?.offset.iteration === 299 ? true : undefined;
+    });
+    // Nothing was aborted or written twice: what Kafka holds, committed or not, is the 300 records.
+    const uncommitted = await readTopic(topic, () => false, 2_000, { isolation: "read_uncommitted" });
+    expect(uncommitted.length).toBe(300);
+  } finally {
+    await worker.stop();
+  }
+}, 120_000);

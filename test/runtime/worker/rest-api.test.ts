@@ -30,6 +30,27 @@ describe("without auth", () => {
     expect((await rest(worker, "GET", "/connectors")).body).toEqual([]);
   });
 
+  test("a source that requires exactly-once is refused by a worker without it, naming what to change", async () => {
+    const response = await rest(worker, "POST", "/connectors", {
+      name: "eos",
+      config: {
+        "connector.class": "datagen",
+        "kafka.topic": "t",
+        quickstart: "users",
+        "exactly.once.support": "required",
+        "transaction.boundary": "connector",
+      },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.message).toContain(
+      "exactly.once.support: is required, but this worker runs with exactly.once.source.support=disabled",
+    );
+    expect(response.body.message).toContain(
+      "transaction.boundary: connector-defined transaction boundaries are not supported yet; use poll or interval",
+    );
+    expect((await rest(worker, "GET", "/connectors")).body).toEqual([]);
+  });
+
   test("GET / names the version and the Kafka cluster", async () => {
     const { status, body } = await rest(worker, "GET", "/");
     expect(status).toBe(200);
