@@ -40,9 +40,9 @@ const PER_MERGE = 4;
 const PAD = "r".repeat(120);
 
 /**
- * Kill when the child reports the nth `step` of its merges (it then blocks for a while, so the kill lands
- * exactly there), or `ms` after it starts its run at full speed (the kill lands wherever it is, often
- * inside an HTTP request).
+ * Kill when the child reports the nth `step` of its merges (it blocks there, so the kill lands exactly
+ * there), or `ms` after it starts its run at full speed (the kill lands wherever it is, often inside an
+ * HTTP request).
  */
 type Kill = { step: MergeStep; nth: number } | { ms: number };
 
@@ -66,8 +66,8 @@ function kills(format: string): Kill[] {
 
 /** Runs compaction in a child process and kills it with SIGKILL at `kill`; true when it died before "done". */
 async function runAndKill(raw: Record<string, string>, kill: Kill): Promise<boolean> {
-  const pauseMs = "step" in kill ? "5000" : "0";
-  const child = spawn(process.execPath, [CHILD, JSON.stringify(raw), pauseMs], {
+  const pauseAt = "step" in kill ? [`${kill.step}#${kill.nth}`] : [];
+  const child = spawn(process.execPath, [CHILD, JSON.stringify(raw), ...pauseAt], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   children.push(child);

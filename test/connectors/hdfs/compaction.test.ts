@@ -24,6 +24,7 @@ import {
   silent,
   sinkConfig,
   testRoot,
+  writeCommittedFiles,
   writeThroughSink,
 } from "./harness.ts";
 
@@ -114,6 +115,23 @@ test("compaction.target.size bounds each merged file; files already that large a
   expect(bigger.merges).toEqual([]);
   expect(multiset(await committedIds(dir)).ids).toEqual(range(0, 12));
 });
+
+test("a merge takes no more sources than one CONCAT request can name; the rest merge separately", async () => {
+  const dir = root("many");
+  const raw = sinkConfig(dir);
+  // 450 one-record files: their paths, URL-encoded, are about 45 KiB, more than one merge may name.
+  await writeCommittedFiles(
+    dir,
+    "json",
+    range(0, 450).map((i) => orderRecord("orders", 0, i)),
+    1,
+  );
+  const report = await compact(settingsOf(raw));
+  expect(report.filesIn).toBe(450);
+  expect(report.merges.length).toBe(2);
+  expect(report.merges.map((m) => m.sources.length).reduce((a, b) => a + b)).toBe(450);
+  expect(multiset(await committedIds(dir))).toEqual({ ids: range(0, 450), duplicates: [] });
+}, 120_000);
 
 test("Avro and Parquet files merge into one readable file with the same records in order", async () => {
   for (const format of ["avro", "parquet"]) {
