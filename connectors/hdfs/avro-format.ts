@@ -279,19 +279,22 @@ export const avroFormat: FileFormat = {
   extension: "avro",
   fileKey: schemaKey,
   createEncoder: (first) => new AvroEncoder(first),
-  concatenable: false,
-  mergeKey: async (file) => {
-    const { schema, codec } = readContainer(file);
-    return `${codec}\n${schema}`;
-  },
-  merge: async (files) => {
-    const containers = files.map(readContainer);
-    const first = containers[0];
-    if (first === undefined) throw new Error("nothing to merge");
-    const sync = randomBytes(16);
-    return Buffer.concat([
-      header(first.schema, first.codec, sync),
-      ...containers.flatMap((c) => c.blocks.flatMap((b) => [zigzagLong(b.count), avroBytes(b.data), sync])),
-    ]);
+  // Every container file starts with a header, so a concatenation of whole files is never one: rewrite.
+  merging: {
+    kind: "rewrite",
+    mergeKey: async (file) => {
+      const { schema, codec } = readContainer(file);
+      return `${codec}\n${schema}`;
+    },
+    merge: async (files) => {
+      const containers = files.map(readContainer);
+      const first = containers[0];
+      if (first === undefined) throw new Error("nothing to merge");
+      const sync = randomBytes(16);
+      return Buffer.concat([
+        header(first.schema, first.codec, sync),
+        ...containers.flatMap((c) => c.blocks.flatMap((b) => [zigzagLong(b.count), avroBytes(b.data), sync])),
+      ]);
+    },
   },
 };

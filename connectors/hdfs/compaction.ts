@@ -26,14 +26,21 @@ import { type HdfsFileStatus, HdfsNotFoundError, isCleanHdfsPath, WebHdfs } from
  * so names still say which offsets a file holds and the sink's recovery is unaffected.
  *
  * Each merge is crash-safe and idempotent through a manifest (`<logs.dir>/<topic>/<partition>/compaction.json`)
- * written before anything visible changes; a run first finishes any manifest a crashed run left:
- *  - JSON lines and gzip JSON lines (whose files concatenate into a valid file): manifest, then HDFS CONCAT
- *    of the sources onto the first (one atomic NameNode operation that removes the others), then a rename
- *    of the first to the merged name. A reader sees the sources, or one file with all their records.
- *  - Avro and Parquet (rewritten): the merged file is written under topics.dir/+tmp/+compaction, then the
- *    manifest, then the merged file is renamed into the directory and the sources deleted. Between that
- *    rename and the last delete (milliseconds) a listing shows a record twice; HDFS has no atomic
- *    multi-file swap that could avoid it.
+ * written before anything visible changes; a run first finishes any manifest a crashed run left. Formats
+ * merge in one of two ways (FileFormat.merging):
+ *  - concat — JSON lines, gzip JSON lines and Parquet, whose files concatenate into one valid file (Parquet
+ *    after a new footer, the "trailer"): the trailer is written under topics.dir/+tmp/+compaction, then the
+ *    manifest, then the trailer moves into the directory under a hidden name, then one HDFS CONCAT appends
+ *    the other sources and the trailer to the first source and removes them (one atomic NameNode operation),
+ *    then the first source is renamed to the merged name. A reader sees the sources, or one file with all
+ *    their records (first under the first source's name, then under the merged one); never both.
+ *  - rewrite — Avro, whose every file starts with a header: the merged file is written under
+ *    topics.dir/+tmp/+compaction, then the manifest, then the merged file is renamed into the directory, then
+ *    the sources are removed in one operation (a CONCAT onto a hidden scratch file that is then deleted).
+ *    Between that rename and that CONCAT — two consecutive NameNode calls, or until the next run finishes
+ *    the manifest when the process dies between them — a listing shows the merged file and its sources.
+ *    HDFS has no operation that replaces several files by one other file atomically.
+ * Helper files in a partition directory start with `.` (hidden to Hadoop's FileInputFormat, Hive and Spark).
  */
 
 export type MergeStep = "merged-written" | "manifest-written" | "swapped" | "sources-removed";
@@ -46,8 +53,40 @@ interface MergeManifest {
   /** File names, in offset order. */
   sources: string[];
   target: string;
-  /** With "rewrite": where the merged file is written before it is renamed in. */
+  /**
+   * Where the merged file (rewrite) or the trailer to append (concat, e.g. a Parquet footer) is written
+   * before it moves into the directory; null for a concat without a trailer.
+   */
   temp: string | null;
+}
+
+/** One committed file of a merge bin. */
+interface SourceFile {
+  name: string;
+  start: bigint;
+  end: bigint;
+  length: number;
+}
+
+/** What a merge reads of each source: the format's summary (concat), or the whole file (rewrite). */
+type MergeInput = { kind: "concat"; summary: Uint8Array } | { kind: "rewrite"; content: Uint8Array };
+
+function summaryOf(input: MergeInput | undefined): Uint8Array {
+  if (input?.kind !== "concat") throw new Error("a concat merge without the summary of a source");
+  return input.summary;
+}
+
+function contentOf(input: MergeInput): Uint8Array {
+  if (input.kind !== "rewrite") throw new Error("a rewrite merge without the content of a source");
+  return input.content;
+}
+
+/**
+ * The name of a merge's helper file in its directory: hidden (`.` first) so that Hadoop's FileInputFormat,
+ * Hive and Spark skip it, and with an `@` that no committed file name has.
+ */
+function hiddenName(target: string, role: "trailer" | "removed"): string {
+  return `.compaction@${target}.${role}`;
 }
 
 export interface CompactionOptions {
@@ -77,6 +116,13 @@ const FORMAT_BY_EXTENSION: ReadonlyMap<string, FileFormat> = new Map(
     fileFormat(name),
   ]),
 );
+
+/**
+ * The longest list of sources one merge may have, as URL-encoded characters: WebHDFS takes CONCAT's sources
+ * in the URL, and the NameNode refuses request headers longer than hadoop.http.max.request.header.size
+ * (64 KiB by default).
+ */
+const MAX_SOURCES_URL_CHARS = 32 * 1024;
 
 /** Runs one compaction pass now, in this process. */
 export async function compact(
@@ -176,7 +222,7 @@ class CompactionRun {
 
   async #compactDirectory(topic: string, dir: string, entries: HdfsFileStatus[]): Promise<void> {
     const existing = new Set(entries.map((entry) => entry.pathSuffix));
-    const groups = new Map<string, Array<{ name: string; start: bigint; end: bigint; length: number }>>();
+    const groups = new Map<string, SourceFile[]>();
     for (const entry of entries) {
       const name = parseCommittedName(entry.pathSuffix);
       if (name === null || name.topic !== topic || !FORMAT_BY_EXTENSION.has(name.extension)) continue;
@@ -193,21 +239,25 @@ class CompactionRun {
       ];
       const format = FORMAT_BY_EXTENSION.get(extension) as FileFormat;
       files.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-      let bin: typeof files = [];
+      let bin: SourceFile[] = [];
       let size = 0;
+      let urlChars = 0;
       const close = async () => {
         if (bin.length > 1) await this.#mergeBin({ topic, partition }, dir, format, bin, existing);
         bin = [];
         size = 0;
+        urlChars = 0;
       };
       for (const file of files) {
         if (file.length >= target) {
           await close();
           continue;
         }
-        if (size + file.length > target) await close();
+        const chars = encodeURIComponent(`${dir}/${file.name},`).length;
+        if (size + file.length > target || urlChars + chars > MAX_SOURCES_URL_CHARS) await close();
         bin.push(file);
         size += file.length;
+        urlChars += chars;
       }
       await close();
     }
@@ -217,23 +267,36 @@ class CompactionRun {
     tp: TopicPartition,
     dir: string,
     format: FileFormat,
-    bin: ReadonlyArray<{ name: string; start: bigint; end: bigint; length: number }>,
+    bin: ReadonlyArray<SourceFile>,
     existing: ReadonlySet<string>,
   ): Promise<void> {
-    if (format.concatenable) {
-      await this.#merge(tp, dir, format, bin, null, existing);
-      return;
+    // Files of different schemas cannot share a file: merge each run of equal keys on its own.
+    const merging = format.merging;
+    let inputs: MergeInput[];
+    let keys: string[];
+    if (merging.kind === "concat") {
+      const summaries = await Promise.all(
+        bin.map((file) =>
+          merging.summary(
+            (offset, length) => this.#hdfs.openRange(`${dir}/${file.name}`, offset, length, this.#signal),
+            file.length,
+          ),
+        ),
+      );
+      inputs = summaries.map((summary) => ({ kind: "concat", summary }));
+      keys = summaries.map((summary) => merging.mergeKey(summary));
+    } else {
+      const contents = await Promise.all(
+        bin.map((file) => this.#hdfs.open(`${dir}/${file.name}`, this.#signal)),
+      );
+      inputs = contents.map((content) => ({ kind: "rewrite", content }));
+      keys = await Promise.all(contents.map((content) => merging.mergeKey(content)));
     }
-    // Files of different schemas cannot share a file: merge each run of equal schemas on its own.
-    const contents = await Promise.all(
-      bin.map((file) => this.#hdfs.open(`${dir}/${file.name}`, this.#signal)),
-    );
-    const keys = await Promise.all(contents.map((content) => format.mergeKey(content)));
     let runStart = 0;
     for (let i = 1; i <= bin.length; i++) {
       if (i < bin.length && keys[i] === keys[runStart]) continue;
       if (i - runStart > 1)
-        await this.#merge(tp, dir, format, bin.slice(runStart, i), contents.slice(runStart, i), existing);
+        await this.#merge(tp, dir, format, bin.slice(runStart, i), inputs.slice(runStart, i), existing);
       runStart = i;
     }
   }
@@ -242,8 +305,8 @@ class CompactionRun {
     tp: TopicPartition,
     dir: string,
     format: FileFormat,
-    files: ReadonlyArray<{ name: string; start: bigint; end: bigint; length: number }>,
-    contents: readonly Uint8Array[] | null,
+    files: ReadonlyArray<SourceFile>,
+    inputs: readonly MergeInput[],
     existing: ReadonlySet<string>,
   ): Promise<void> {
     const first = files[0];
@@ -258,18 +321,25 @@ class CompactionRun {
     });
     if (existing.has(target)) return;
     const step = (s: MergeStep) => this.#options.onStep?.(s, dir, target);
+    const bytesIn = files.reduce((n, file) => n + file.length, 0);
+    // concat: the trailer to append after the sources (none for JSON lines); rewrite: the merged file.
+    let written: Uint8Array;
+    if (format.merging.kind === "concat") {
+      written = format.merging.trailer(
+        files.map((file, i) => ({ length: file.length, summary: summaryOf(inputs[i]) })),
+      );
+    } else {
+      written = await format.merging.merge(inputs.map(contentOf));
+    }
     let temp: string | null = null;
-    let bytesOut = files.reduce((n, file) => n + file.length, 0);
-    if (contents !== null) {
-      const merged = await format.merge(contents);
+    if (written.length > 0) {
       temp = `${this.#paths.compactionTempDir(tp.topic)}/${target}`;
-      await this.#hdfs.create(temp, merged, { overwrite: true }, this.#signal);
-      bytesOut = merged.length;
+      await this.#hdfs.create(temp, written, { overwrite: true }, this.#signal);
       step("merged-written");
     }
     const manifest: MergeManifest = {
       version: 1,
-      method: contents === null ? "concat" : "rewrite",
+      method: format.merging.kind,
       directory: dir,
       sources: files.map((file) => file.name),
       target,
@@ -280,8 +350,8 @@ class CompactionRun {
     await this.#finish(tp, manifest, step);
     this.#report.filesIn += files.length;
     this.#report.filesOut += 1;
-    this.#report.bytesIn += files.reduce((n, file) => n + file.length, 0);
-    this.#report.bytesOut += bytesOut;
+    this.#report.bytesIn += bytesIn;
+    this.#report.bytesOut += format.merging.kind === "concat" ? bytesIn + written.length : written.length;
     this.#report.merges.push({ directory: dir, sources: manifest.sources, target });
   }
 
@@ -292,20 +362,34 @@ class CompactionRun {
     const at = (name: string) => `${m.directory}/${name}`;
     const exists = async (path: string) => (await hdfs.getFileStatus(path, signal)) !== null;
     const targetPath = at(m.target);
-    if (!(await exists(targetPath))) {
-      if (m.method === "concat") {
+    if (m.method === "concat") {
+      if (!(await exists(targetPath))) {
         const [head, ...rest] = m.sources as [string, ...string[]];
         if (!(await exists(at(head)))) throw this.#broken(m, `neither ${head} nor ${m.target} exists`);
         const present = await Promise.all(rest.map((name) => exists(at(name))));
         if (present.every(Boolean)) {
-          await hdfs.concat(at(head), rest.map(at), signal);
+          const parts = rest.map(at);
+          if (m.temp !== null) {
+            // CONCAT takes files of the target's directory only: the trailer moves in under a hidden name.
+            const trailer = at(hiddenName(m.target, "trailer"));
+            if (
+              !(await exists(trailer)) &&
+              !(await hdfs.rename(m.temp, trailer, { overwrite: false }, signal))
+            ) {
+              throw this.#broken(m, `the trailer ${m.temp} is gone`);
+            }
+            parts.push(trailer);
+          }
+          await hdfs.concat(at(head), parts, signal);
         } else if (present.some(Boolean)) {
           throw this.#broken(m, "some sources are gone and others are not, which CONCAT never leaves");
         }
         step("swapped");
         await hdfs.rename(at(head), targetPath, { overwrite: false }, signal);
-        step("sources-removed");
-      } else {
+      }
+      step("sources-removed");
+    } else {
+      if (!(await exists(targetPath))) {
         if (m.temp === null || !(await exists(m.temp)))
           throw this.#broken(m, "neither the merged temp file nor the target exists");
         if (!(await hdfs.rename(m.temp, targetPath, { overwrite: false }, signal))) {
@@ -313,12 +397,31 @@ class CompactionRun {
         }
         step("swapped");
       }
-    }
-    if (m.method === "rewrite") {
-      for (const name of m.sources) await hdfs.delete(at(name), { recursive: false }, signal);
+      await this.#removeAtOnce(m, signal);
       step("sources-removed");
     }
     await hdfs.delete(this.#paths.compactionManifest(tp), { recursive: false }, signal);
+  }
+
+  /**
+   * Removes the sources of a rewrite in one NameNode operation, so that the window in which a reader sees
+   * their records twice (merged file renamed in, sources not yet gone) does not grow with their number: a
+   * CONCAT of them onto a hidden scratch file, which is then deleted. Idempotent.
+   */
+  async #removeAtOnce(m: MergeManifest, signal: AbortSignal | undefined): Promise<void> {
+    const hdfs = this.#hdfs;
+    const at = (name: string) => `${m.directory}/${name}`;
+    const present = (
+      await Promise.all(
+        m.sources.map(async (name) => ((await hdfs.getFileStatus(at(name), signal)) !== null ? name : null)),
+      )
+    ).filter((name): name is string => name !== null);
+    const scratch = at(hiddenName(m.target, "removed"));
+    if (present.length > 0) {
+      await hdfs.create(scratch, new Uint8Array(0), { overwrite: true }, signal);
+      await hdfs.concat(scratch, present.map(at), signal);
+    }
+    await hdfs.delete(scratch, { recursive: false }, signal);
   }
 
   #broken(m: MergeManifest, why: string): SluiceError {

@@ -51,11 +51,36 @@ export interface FileFormat {
   fileKey(record: SinkRecord): string;
   /** An encoder for a file whose first record is `first` (it decides the file's schema). */
   createEncoder(first: SinkRecord): RecordEncoder;
+  /** How compaction merges files of this format into one. */
+  readonly merging: ConcatMerging | RewriteMerging;
+}
+
+/** Reads `length` bytes of one file from `offset`. */
+export type RangeReader = (offset: number, length: number) => Promise<Uint8Array>;
+
+/**
+ * Files merge by HDFS CONCAT: the sources, followed by a trailer, become one file in one atomic NameNode
+ * operation, so a reader sees either the sources or the merged file (see compaction.ts).
+ */
+export interface ConcatMerging {
+  readonly kind: "concat";
   /**
-   * True when the byte concatenation of whole files is itself a valid file holding all their records in
-   * order, so HDFS CONCAT merges them atomically.
+   * What `mergeKey` and `trailer` need of one file of `length` bytes (Parquet: its footer), read through
+   * `read`; empty when they need nothing.
    */
-  readonly concatenable: boolean;
+  summary(read: RangeReader, length: number): Promise<Uint8Array>;
+  /** A key that differs when two files cannot be merged into one (their schemas differ). */
+  mergeKey(summary: Uint8Array): string;
+  /**
+   * The bytes that, appended to the byte concatenation of `files` (all with the same mergeKey, in order),
+   * make it one valid file with all their records in order; empty when the concatenation already is one.
+   */
+  trailer(files: ReadonlyArray<{ length: number; summary: Uint8Array }>): Uint8Array;
+}
+
+/** Files merge by writing a new file with all their records; the swap is not atomic for readers. */
+export interface RewriteMerging {
+  readonly kind: "rewrite";
   /** A key that differs when two files cannot be merged into one (their schemas differ). */
   mergeKey(file: Uint8Array): Promise<string>;
   /** One file with the records of `files`, in order (all with the same mergeKey). */
@@ -127,9 +152,13 @@ function jsonLinesFormat(gzip: boolean): FileFormat {
     extension: gzip ? "json.gz" : "json",
     fileKey: () => "",
     createEncoder: () => new JsonLinesEncoder(gzip),
-    concatenable: true,
-    mergeKey: async () => "",
-    merge: async (files) => Buffer.concat(files),
+    // Gzip members concatenate into valid gzip, and lines into lines.
+    merging: {
+      kind: "concat",
+      summary: async () => new Uint8Array(0),
+      mergeKey: () => "",
+      trailer: () => new Uint8Array(0),
+    },
   };
 }
 

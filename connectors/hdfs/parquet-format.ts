@@ -1,7 +1,7 @@
-import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { ByteWriter, type ColumnSource, ParquetWriter, type SchemaElement } from "hyparquet-writer";
 import { DataError, type Schema, type SinkRecord } from "../../runtime/api/index.ts";
 import type { FileFormat, RecordEncoder } from "./format.ts";
+import { concatenationFooter, footerMergeKey, readFooter } from "./parquet-footer.ts";
 import { type StructSchema, schemaKey, structSchema } from "./struct-schema.ts";
 
 /**
@@ -198,26 +198,12 @@ export const parquetFormat: FileFormat = {
   extension: "parquet",
   fileKey: schemaKey,
   createEncoder: (first) => new ParquetEncoder(first),
-  concatenable: false,
-  mergeKey: async (file) => JSON.stringify(parquetMetadata(toArrayBuffer(file)).schema),
-  merge: async (files) => {
-    const first = files[0];
-    if (first === undefined) throw new Error("nothing to merge");
-    const schema = parquetMetadata(toArrayBuffer(first)).schema;
-    const names = schema.slice(1).map((element) => element.name);
-    const bytes = new ByteWriter();
-    const writer = new ParquetWriter({ writer: bytes, schema, createdBy: "sluice hdfs compaction" });
-    for (const file of files) {
-      const rows = await parquetReadObjects({ file: toArrayBuffer(file) });
-      if (rows.length === 0) continue;
-      const columnData = names.map((name) => ({ name, data: rows.map((row) => row[name]) }));
-      await writer.write({ columnData, rowGroupSize: rows.length });
-    }
-    await writer.finish();
-    return bytes.getBytes().slice();
+  // Row groups are found through the footer's offsets, so the files plus a new footer are one file.
+  merging: {
+    kind: "concat",
+    summary: readFooter,
+    mergeKey: footerMergeKey,
+    trailer: (files) =>
+      concatenationFooter(files.map((file) => ({ length: file.length, footer: file.summary }))),
   },
 };
-
-function toArrayBuffer(file: Uint8Array): ArrayBuffer {
-  return file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
-}

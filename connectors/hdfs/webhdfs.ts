@@ -323,8 +323,17 @@ export class WebHdfs {
 
   /** The whole content of a file. */
   async open(path: string, signal?: AbortSignal): Promise<Uint8Array> {
+    return this.#open(path, {}, signal);
+  }
+
+  /** `length` bytes of a file from `offset` (fewer when the file ends before). */
+  async openRange(path: string, offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
+    return this.#open(path, { offset: String(offset), length: String(length) }, signal);
+  }
+
+  async #open(path: string, range: Record<string, string>, signal?: AbortSignal): Promise<Uint8Array> {
     const what = `OPEN ${path}`;
-    const url = this.#url(path, "OPEN");
+    const url = this.#url(path, "OPEN", range);
     return this.#retry(true, signal, async () => {
       let response: Response;
       try {

@@ -3,6 +3,9 @@ import { gunzipSync } from "node:zlib";
 import avsc from "avsc";
 import { parquetReadObjects } from "hyparquet";
 import type { Clock } from "../../../connectors/hdfs/clock.ts";
+import { type HdfsSettings, hdfsSettings } from "../../../connectors/hdfs/config.ts";
+import { type FormatName, fileFormat } from "../../../connectors/hdfs/format.ts";
+import { committedName } from "../../../connectors/hdfs/paths.ts";
 import { hdfsPlugin } from "../../../connectors/hdfs/plugin.ts";
 import { HdfsSinkTask, type HdfsSinkTaskOptions } from "../../../connectors/hdfs/task.ts";
 import { WebHdfs } from "../../../connectors/hdfs/webhdfs.ts";
@@ -27,6 +30,11 @@ export const hdfs = new WebHdfs({ url: STACK.webhdfsUrl, user: STACK.hdfsUser })
 /** A fresh directory for one test's topics.dir and logs.dir, e.g. /sluice-test/files-3fa9c1d2. */
 export function testRoot(name: string): string {
   return `/sluice-test/${name}-${randomBytes(4).toString("hex")}`;
+}
+
+/** The settings compaction takes, of a raw sink config. */
+export function settingsOf(raw: Record<string, string>): HdfsSettings {
+  return hdfsSettings(hdfsPlugin.config.parse(raw));
 }
 
 /** A raw sink config writing below `root`, plus `extra`. */
@@ -125,6 +133,55 @@ export async function openTask(
   return { task, context };
 }
 
+/** Writes `records` through a sink task with flush.size `perFile`, so that they land in files of that many. */
+export async function writeThroughSink(
+  raw: Record<string, string>,
+  records: SinkRecord[],
+  perFile: number,
+): Promise<void> {
+  const partitions = [...new Set(records.map((r) => r.kafkaPartition))].map((partition) => ({
+    topic: records[0]?.topic ?? "",
+    partition,
+  }));
+  const { task } = await openTask({ ...raw, "flush.size": String(perFile) }, partitions);
+  await task.put(records);
+  await task.stop();
+}
+
+/**
+ * Writes `records` (of one topic partition, in offset order) as committed files of `perFile` records in
+ * `<root>/topics/<topic>/partition=<n>/`, encoded by the sink's own format but without a sink task (no
+ * write-ahead log): quick to lay out many files for compaction tests.
+ */
+export async function writeCommittedFiles(
+  root: string,
+  format: FormatName,
+  records: SinkRecord[],
+  perFile: number,
+): Promise<string> {
+  const first = records[0];
+  if (first === undefined) throw new Error("no records");
+  const dir = `${root}/topics/${first.topic}/partition=${first.kafkaPartition}`;
+  const files = Array.from({ length: Math.ceil(records.length / perFile) }, (_, i) =>
+    records.slice(i * perFile, (i + 1) * perFile),
+  );
+  await Promise.all(
+    files.map(async (batch) => {
+      const encoder = fileFormat(format).createEncoder(batch[0] as SinkRecord);
+      for (const record of batch) encoder.write(record);
+      const name = committedName({
+        topic: first.topic,
+        partition: first.kafkaPartition,
+        start: (batch[0] as SinkRecord).kafkaOffset,
+        end: (batch.at(-1) as SinkRecord).kafkaOffset,
+        extension: fileFormat(format).extension,
+      });
+      await hdfs.create(`${dir}/${name}`, encoder.finish(), { overwrite: false });
+    }),
+  );
+  return dir;
+}
+
 /** What the engine's commit step does: flush, then the offsets preCommit allows, as plain numbers by partition key. */
 export async function flushAndPreCommit(task: SinkTask): Promise<Record<string, number>> {
   await task.flush(new Map());
@@ -189,26 +246,41 @@ export async function listFiles(dir: string): Promise<Array<{ path: string; leng
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** The committed files of a test root (everything under topics.dir except +tmp), relative to topics.dir. */
+/** True for names that Hadoop's FileInputFormat, Hive and Spark skip (compaction's helper files). */
+export function isHidden(name: string): boolean {
+  return name.startsWith(".") || name.startsWith("_");
+}
+
+/**
+ * The files a reader sees under a test root's topics.dir (all but +tmp and hidden files), relative to
+ * topics.dir.
+ */
 export async function committedFiles(root: string): Promise<string[]> {
-  return (await listFiles(`${root}/topics`)).map((f) => f.path).filter((path) => !path.startsWith("+tmp/"));
+  return (await listFiles(`${root}/topics`))
+    .map((f) => f.path)
+    .filter((path) => !path.startsWith("+tmp/") && !isHidden(path.slice(path.lastIndexOf("/") + 1)));
 }
 
 /** The JSON values of a JSON-lines file (gunzipped first when it ends in .gz). */
 export async function readJsonLines(path: string): Promise<unknown[]> {
-  const bytes = Buffer.from(await hdfs.open(path));
-  const text = (path.endsWith(".gz") ? gunzipSync(bytes) : bytes).toString("utf8");
-  return text
-    .split("\n")
-    .filter((line) => line !== "")
-    .map((line) => JSON.parse(line));
+  return decodeValues(path, await hdfs.open(path));
 }
 
 /** The values in a committed file of any format (JSON lines, gzip JSON lines, Avro, Parquet). */
 export async function readValues(path: string): Promise<unknown[]> {
-  if (path.endsWith(".json") || path.endsWith(".json.gz")) return readJsonLines(path);
-  const bytes = await hdfs.open(path);
-  if (path.endsWith(".avro")) return (await readAvro(bytes)).records;
+  return decodeValues(path, await hdfs.open(path));
+}
+
+/** The values in the bytes of a committed file named `name` (its extension says the format). */
+export async function decodeValues(name: string, bytes: Uint8Array): Promise<unknown[]> {
+  if (name.endsWith(".json") || name.endsWith(".json.gz")) {
+    const text = (name.endsWith(".gz") ? gunzipSync(bytes) : Buffer.from(bytes)).toString("utf8");
+    return text
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => JSON.parse(line));
+  }
+  if (name.endsWith(".avro")) return (await readAvro(bytes)).records;
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   return parquetReadObjects({ file, utf8: false });
 }
