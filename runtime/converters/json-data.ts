@@ -36,6 +36,14 @@ const NON_FINITE: Readonly<Record<string, number>> = {
   "-Infinity": Number.NEGATIVE_INFINITY,
 };
 
+/** A struct schema's fields, looked up once per schema. */
+interface StructFields {
+  readonly fields: readonly (Schema & { field: string })[];
+  readonly names: ReadonlySet<string>;
+  /** False when a field is named `__proto__`, which an assignment would not make an own property. */
+  readonly plainNames: boolean;
+}
+
 /** `at "after.id"` for a field path, or `at the top level` for the whole value. */
 function at(path: string): string {
   return path === "" ? "at the top level" : `at "${path}"`;
@@ -52,7 +60,7 @@ function child(path: string, name: string | number): string {
  */
 export class JsonData {
   readonly #options: JsonDataOptions;
-  readonly #fieldNames = new WeakMap<Schema, ReadonlySet<string>>();
+  readonly #structs = new WeakMap<Schema, StructFields>();
 
   constructor(options: JsonDataOptions) {
     this.#options = options;
@@ -248,19 +256,34 @@ export class JsonData {
 
   #structToJson(schema: Schema, value: unknown, path: string): unknown {
     if (!isPlainObject(value)) throw mismatch(schema, value, path);
-    const fields = schema.fields ?? [];
-    const names = this.#namesOf(schema);
-    for (const [name, item] of Object.entries(value)) {
-      if (item !== undefined && !names.has(name)) {
-        throw new DataError(`field "${child(path, name)}" is not in the struct schema ${at(path)}`);
+    const { fields, names, plainNames } = this.#structOf(schema);
+    if (!plainNames) {
+      return Object.fromEntries(
+        fields.map((field) => [
+          field.field,
+          this.toJson(field, ownField(value, field.field), child(path, field.field)),
+        ]),
+      );
+    }
+    const json: Record<string, unknown> = {};
+    let own = 0;
+    for (const field of fields) {
+      const name = field.field;
+      let item: unknown;
+      if (Object.hasOwn(value, name)) {
+        own++;
+        item = value[name];
+      }
+      json[name] = this.toJson(field, item, path === "" ? name : `${path}.${name}`);
+    }
+    if (Object.keys(value).length > own) {
+      for (const [name, item] of Object.entries(value)) {
+        if (item !== undefined && !names.has(name)) {
+          throw new DataError(`field "${child(path, name)}" is not in the struct schema ${at(path)}`);
+        }
       }
     }
-    return Object.fromEntries(
-      fields.map((field) => [
-        field.field,
-        this.toJson(field, ownField(value, field.field), child(path, field.field)),
-      ]),
-    );
+    return json;
   }
 
   #structFromJson(schema: Schema, node: JsonTree, path: string): unknown {
@@ -277,25 +300,38 @@ export class JsonData {
     );
   }
 
-  #namesOf(schema: Schema): ReadonlySet<string> {
-    let names = this.#fieldNames.get(schema);
-    if (names === undefined) {
-      names = new Set((schema.fields ?? []).map((field) => field.field));
-      this.#fieldNames.set(schema, names);
+  #structOf(schema: Schema): StructFields {
+    let struct = this.#structs.get(schema);
+    if (struct === undefined) {
+      const fields = schema.fields ?? [];
+      const names = new Set(fields.map((field) => field.field));
+      struct = { fields, names, plainNames: !names.has("__proto__") };
+      this.#structs.set(schema, struct);
     }
-    return names;
+    return struct;
   }
 }
 
+/** Each integer type's bounds for number values: min inclusive, max exclusive (exact as doubles). */
+const NUMBER_RANGES = {
+  int8: [-(2 ** 7), 2 ** 7],
+  int16: [-(2 ** 15), 2 ** 15],
+  int32: [-(2 ** 31), 2 ** 31],
+  int64: [-(2 ** 63), 2 ** 63],
+} as const;
+
 function integerToJson(type: IntegerType, value: unknown, path: string): unknown {
-  if (typeof value !== "bigint" && !(typeof value === "number" && Number.isInteger(value))) {
+  if (typeof value === "number" && Number.isInteger(value)) {
+    const [min, end] = NUMBER_RANGES[type];
+    if (value < min || value >= end) throw outOfRange(type, value, path);
+    return value;
+  }
+  if (typeof value !== "bigint") {
     throw new DataError(`expected an integer for ${type} ${at(path)}, got ${describeKind(value)}`);
   }
   const [min, max] = INTEGER_RANGES[type];
   if (value < min || value > max) throw outOfRange(type, value, path);
-  return typeof value === "bigint" && !Number.isSafeInteger(Number(value))
-    ? rawJson(value.toString())
-    : Number(value);
+  return Number.isSafeInteger(Number(value)) ? Number(value) : rawJson(value.toString());
 }
 
 function floatToJson(value: unknown, path: string): unknown {
