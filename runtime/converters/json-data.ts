@@ -10,7 +10,7 @@ import {
 } from "./decimal.ts";
 import { fromBase64, JsonNumber, type JsonTree, rawJson, toBase64 } from "./exact-json.ts";
 import { DECIMAL } from "./logical-types.ts";
-import { describeKind, isPlainObject, ownField } from "./values.ts";
+import { describeKind, isPlainObject } from "./values.ts";
 
 /** How Decimal values are written: base64 of the unscaled bytes (Kafka's default) or a JSON number. */
 export type DecimalFormat = "BASE64" | "NUMERIC";
@@ -40,8 +40,15 @@ const NON_FINITE: Readonly<Record<string, number>> = {
 interface StructFields {
   readonly fields: readonly (Schema & { field: string })[];
   readonly names: ReadonlySet<string>;
-  /** False when a field is named `__proto__`, which an assignment would not make an own property. */
-  readonly plainNames: boolean;
+}
+
+/** Throws when `value` has a field that is not undefined and not in the struct schema. */
+function refuseUnknownFields(names: ReadonlySet<string>, value: Record<string, unknown>, path: string): void {
+  for (const [name, item] of Object.entries(value)) {
+    if (item !== undefined && !names.has(name)) {
+      throw new DataError(`field "${child(path, name)}" is not in the struct schema ${at(path)}`);
+    }
+  }
 }
 
 /** `at "after.id"` for a field path, or `at the top level` for the whole value. */
@@ -256,33 +263,27 @@ export class JsonData {
 
   #structToJson(schema: Schema, value: unknown, path: string): unknown {
     if (!isPlainObject(value)) throw mismatch(schema, value, path);
-    const { fields, names, plainNames } = this.#structOf(schema);
-    if (!plainNames) {
-      return Object.fromEntries(
-        fields.map((field) => [
-          field.field,
-          this.toJson(field, ownField(value, field.field), child(path, field.field)),
-        ]),
-      );
-    }
+    const { fields, names } = this.#structOf(schema);
     const json: Record<string, unknown> = {};
     let own = 0;
-    for (const field of fields) {
-      const name = field.field;
-      let item: unknown;
-      if (Object.hasOwn(value, name)) {
-        own++;
-        item = value[name];
-      }
-      json[name] = this.toJson(field, item, path === "" ? name : `${path}.${name}`);
-    }
-    if (Object.keys(value).length > own) {
-      for (const [name, item] of Object.entries(value)) {
-        if (item !== undefined && !names.has(name)) {
-          throw new DataError(`field "${child(path, name)}" is not in the struct schema ${at(path)}`);
+    try {
+      for (const field of fields) {
+        const name = field.field;
+        let item: unknown;
+        if (Object.hasOwn(value, name)) {
+          own++;
+          item = value[name];
         }
+        const itemJson = this.toJson(field, item, path === "" ? name : `${path}.${name}`);
+        if (name === "__proto__") Object.defineProperty(json, name, { value: itemJson, enumerable: true });
+        else json[name] = itemJson;
       }
+    } catch (error) {
+      // A field the schema lacks is the first thing wrong with the value.
+      refuseUnknownFields(names, value, path);
+      throw error;
     }
+    if (Object.keys(value).length > own) refuseUnknownFields(names, value, path);
     return json;
   }
 
@@ -304,8 +305,7 @@ export class JsonData {
     let struct = this.#structs.get(schema);
     if (struct === undefined) {
       const fields = schema.fields ?? [];
-      const names = new Set(fields.map((field) => field.field));
-      struct = { fields, names, plainNames: !names.has("__proto__") };
+      struct = { fields, names: new Set(fields.map((field) => field.field)) };
       this.#structs.set(schema, struct);
     }
     return struct;

@@ -322,6 +322,9 @@ describe("values that do not fit the schema when writing", () => {
     expect(() => withSchemas.fromConnectData("t", schema, { a: 1, b: 2 })).toThrow(
       /field "b" is not in the struct schema/,
     );
+    expect(() => withSchemas.fromConnectData("t", schema, { a: "one", b: 2 })).toThrow(
+      /field "b" is not in the struct schema/,
+    );
   });
 
   test("a field the struct schema lacks is accepted when it is undefined, and a field named __proto__ is written", () => {
