@@ -1,6 +1,5 @@
 import { DataError, isTombstone, jsonText, type Schema, type SinkRecord } from "../../runtime/api/index.ts";
 import type { ElasticsearchSettings } from "./config.ts";
-import { renderIndexName } from "./index-name.ts";
 
 /** Elasticsearch and OpenSearch refuse longer document ids. */
 const MAX_ID_BYTES = 512;
@@ -69,12 +68,15 @@ function action(
 }
 
 /**
- * The bulk action of a record, or null when the record is to be skipped (a tombstone with
+ * The bulk action of a record for `index`, or null when the record is to be skipped (a tombstone with
  * behavior.on.null.values=ignore). Throws DataError when the record cannot be written: a tombstone with
  * behavior `fail`, a missing key, a value that is not a JSON object.
  */
-export function bulkActionOf(record: SinkRecord, settings: ElasticsearchSettings): BulkAction | null {
-  const index = renderIndexName(settings.indexTemplate, record.topic);
+export function bulkActionOf(
+  record: SinkRecord,
+  settings: ElasticsearchSettings,
+  index: string,
+): BulkAction | null {
   if (isTombstone(record)) {
     if (settings.onNullValues === "ignore") return null;
     if (settings.onNullValues === "fail") {
