@@ -72,7 +72,7 @@ type Rewind = { readonly partition: TopicPartition; readonly to: bigint | "first
  * flushed and their offsets committed.
  *
  * Put and poll overlap: while the task's put of one batch runs, the loop polls and converts the next,
- * so the target's write time and the engine's own work add up no more. The task sees none of it: at
+ * so the target's write time and the engine's own work no longer add up. The task sees none of it: at
  * most one put at a time, in offset order, and open, flush, preCommit and close only while no put
  * runs. A batch's offsets count as consumed (and may be committed after the next flush) only once its
  * put resolved. Errors of the next batch's conversion are reported only after the running put settled,
