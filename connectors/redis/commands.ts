@@ -1,5 +1,5 @@
 import { DataError, isTombstone, jsonText, type SinkRecord } from "../../runtime/api/index.ts";
-import { KEYED_TYPES, type RedisSettings, renderKeyspace } from "./config.ts";
+import { KEYED_TYPES, type RedisSettings } from "./config.ts";
 
 export type Argument = string | Buffer;
 
@@ -126,13 +126,12 @@ function join(prefix: string, separator: string, key: Argument): Argument {
 }
 
 /**
- * The commands that apply one record, in order (none for a tombstone in a STREAM). Throws DataError when
- * the record does not fit the type: no key where the key is needed, a HASH value that is not an object,
- * a ZSET value that is not a number.
+ * The commands that apply one record under `keyspace`, in order (none for a tombstone in a STREAM). Throws
+ * DataError when the record does not fit the type: no key where the key is needed, a HASH value that is
+ * not an object, a ZSET value that is not a number.
  */
-export function commandsOf(record: SinkRecord, settings: RedisSettings): Command[] {
+export function commandsOf(record: SinkRecord, settings: RedisSettings, keyspace: string): Command[] {
   const change = changeOf(record);
-  const keyspace = renderKeyspace(settings.keyspace, record.topic);
   const ttl = settings.ttlSeconds === null ? "-1" : String(settings.ttlSeconds);
   const expire = (key: Argument): Command[] => (settings.ttlSeconds === null ? [] : [["EXPIRE", key, ttl]]);
   if (settings.type === "STREAM") {
