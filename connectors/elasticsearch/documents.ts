@@ -1,6 +1,5 @@
-import { DataError, isTombstone, type Schema, type SinkRecord } from "../../runtime/api/index.ts";
+import { DataError, isTombstone, jsonText, type Schema, type SinkRecord } from "../../runtime/api/index.ts";
 import type { ElasticsearchSettings } from "./config.ts";
-import { renderIndexName } from "./index-name.ts";
 
 /** Elasticsearch and OpenSearch refuse longer document ids. */
 const MAX_ID_BYTES = 512;
@@ -16,18 +15,6 @@ export interface BulkAction {
   readonly lines: readonly string[];
   /** The size of the lines in the request body, newlines included. */
   readonly bytes: number;
-}
-
-/** `JSON.rawJSON` (Node 21+): a value that JSON.stringify writes as the given text. */
-const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
-
-/** JSON text of a record's data: bigints as exact JSON numbers, bytes as base64 (the `binary` type). */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === "bigint") return rawJson(v.toString());
-    if (v instanceof Uint8Array) return Buffer.from(v).toString("base64");
-    return v;
-  });
 }
 
 function isPrimitiveKey(value: unknown): value is string | number | bigint | boolean {
@@ -53,7 +40,7 @@ export function documentIdOfKey(key: unknown): string {
   else {
     const fields = typeof key === "object" && !Array.isArray(key) ? Object.values(key) : [];
     const only = fields.length === 1 ? fields[0] : undefined;
-    id = isPrimitiveKey(only) ? String(only) : toJson(key);
+    id = isPrimitiveKey(only) ? String(only) : jsonText(key);
   }
   if (id === "") throw new DataError("the record key is empty; a document id must not be");
   if (Buffer.byteLength(id) > MAX_ID_BYTES)
@@ -73,23 +60,23 @@ function action(
   operation: BulkAction["operation"],
   body?: string,
 ): BulkAction {
-  const lines = [
-    toJson({
-      [operation]: { _index: index, _id: id, ...(operation === "update" ? { retry_on_conflict: 3 } : {}) },
-    }),
-  ];
+  const retry = operation === "update" ? ',"retry_on_conflict":3' : "";
+  const lines = [`{"${operation}":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}${retry}}}`];
   if (body !== undefined) lines.push(body);
   const bytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
   return { record, index, id, operation, target: `${index}/${id}`, lines, bytes };
 }
 
 /**
- * The bulk action of a record, or null when the record is to be skipped (a tombstone with
+ * The bulk action of a record for `index`, or null when the record is to be skipped (a tombstone with
  * behavior.on.null.values=ignore). Throws DataError when the record cannot be written: a tombstone with
  * behavior `fail`, a missing key, a value that is not a JSON object.
  */
-export function bulkActionOf(record: SinkRecord, settings: ElasticsearchSettings): BulkAction | null {
-  const index = renderIndexName(settings.indexTemplate, record.topic);
+export function bulkActionOf(
+  record: SinkRecord,
+  settings: ElasticsearchSettings,
+  index: string,
+): BulkAction | null {
   if (isTombstone(record)) {
     if (settings.onNullValues === "ignore") return null;
     if (settings.onNullValues === "fail") {
@@ -107,7 +94,7 @@ export function bulkActionOf(record: SinkRecord, settings: ElasticsearchSettings
     throw new DataError(`a document must be a JSON object (a struct or map); the record value is ${kind}`);
   }
   const id = settings.keyIgnore ? documentIdOfPosition(record) : documentIdOfKey(record.key);
-  const document = toJson(value);
+  const document = jsonText(value);
   if (settings.writeMethod === "upsert") {
     return action(record, index, id, "update", `{"doc":${document},"doc_as_upsert":true}`);
   }

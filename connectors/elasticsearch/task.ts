@@ -15,6 +15,7 @@ import { BulkWriter } from "./bulk-writer.ts";
 import { createClient } from "./client.ts";
 import { type ElasticsearchSettings, elasticsearchSettings } from "./config.ts";
 import { type BulkAction, bulkActionOf } from "./documents.ts";
+import { renderIndexName } from "./index-name.ts";
 import { IndexCreator } from "./indices.ts";
 
 /** A buffered action and the put that handed over its record. */
@@ -59,6 +60,8 @@ export class ElasticsearchSinkTask implements SinkTask {
   /** When the oldest buffered action was buffered (ms since the epoch). */
   #bufferedSince = 0;
   #puts = 0;
+  /** Index names by topic, rendered once. */
+  readonly #indices = new Map<string, string>();
   /** Serialises puts, flushes and the linger timer's writes. */
   #lock: Promise<unknown> = Promise.resolve();
   #lingerTimer: NodeJS.Timeout | null = null;
@@ -95,7 +98,14 @@ export class ElasticsearchSinkTask implements SinkTask {
       this.#throwFatal();
       const put = ++this.#puts;
       for (const record of records) {
-        const action = await this.#actionOf(record, running);
+        let action: BulkAction | null;
+        try {
+          action = bulkActionOf(record, running.settings, this.#indexOf(record.topic, running));
+        } catch (error) {
+          if (!(error instanceof DataError)) throw error;
+          await running.context.reportErrant(record, error);
+          continue;
+        }
         if (action === null) continue;
         if (this.#buffer.length === 0) this.#bufferedSince = Date.now();
         this.#buffer.push({ action, put });
@@ -153,15 +163,14 @@ export class ElasticsearchSinkTask implements SinkTask {
     throw fatal;
   }
 
-  /** The record's bulk action; null when it is skipped or was reported as errant. */
-  async #actionOf(record: SinkRecord, running: Running): Promise<BulkAction | null> {
-    try {
-      return bulkActionOf(record, running.settings);
-    } catch (error) {
-      if (!(error instanceof DataError)) throw error;
-      await running.context.reportErrant(record, error);
-      return null;
+  /** The index of the records of `topic`. */
+  #indexOf(topic: string, running: Running): string {
+    let index = this.#indices.get(topic);
+    if (index === undefined) {
+      index = renderIndexName(running.settings.indexTemplate, topic);
+      this.#indices.set(topic, index);
     }
+    return index;
   }
 
   #bufferIsDue(settings: ElasticsearchSettings): boolean {

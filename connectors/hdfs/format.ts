@@ -1,5 +1,5 @@
 import { gzipSync } from "node:zlib";
-import { DataError, type SinkRecord } from "../../runtime/api/index.ts";
+import { DataError, jsonText, type SinkRecord } from "../../runtime/api/index.ts";
 import { avroFormat } from "./avro-format.ts";
 import { parquetFormat } from "./parquet-format.ts";
 
@@ -87,21 +87,12 @@ export interface RewriteMerging {
   merge(files: readonly Uint8Array[]): Promise<Uint8Array>;
 }
 
-/** JSON.rawJSON (Node ≥ 21) writes a bigint as an exact JSON number. */
-const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
-
 /**
  * A record value as one line of JSON: bigints as exact numbers, bytes as base64 (as Kafka Connect's
  * JsonConverter writes them).
  */
 export function jsonLine(value: unknown): string {
-  return `${JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === "bigint"
-      ? rawJSON(v.toString())
-      : v instanceof Uint8Array
-        ? Buffer.from(v).toString("base64")
-        : v,
-  )}\n`;
+  return `${jsonText(value)}\n`;
 }
 
 class JsonLinesEncoder implements RecordEncoder {

@@ -18,6 +18,75 @@ export interface PatternOptions {
 }
 
 /**
+ * Where a pattern's names point among a message's dotted names, worked out once per name (every message
+ * of a topic asks the same questions).
+ */
+class FieldNames {
+  readonly bindings: Bindings;
+  readonly valuePrefix: string;
+  readonly #explicitPrefixes: readonly string[];
+  readonly #explicit = new Map<string, boolean>();
+  readonly #keyCandidates = new Map<
+    PropertyMapping,
+    { readonly row: string[]; readonly tombstone: string[] }
+  >();
+  readonly #includeSources = new Map<string, string>();
+
+  constructor(bindings: Bindings) {
+    this.bindings = bindings;
+    this.valuePrefix = `${bindings.value}.`;
+    this.#explicitPrefixes = [bindings.value, bindings.key, bindings.header].map((part) => `${part}.`);
+  }
+
+  /** True when `from` names its part of the message itself, e.g. `__key.id` or `__timestamp`. */
+  isExplicit(from: string): boolean {
+    let explicit = this.#explicit.get(from);
+    if (explicit === undefined) {
+      const b = this.bindings;
+      explicit =
+        from === b.timestamp ||
+        from === b.key ||
+        this.#explicitPrefixes.some((prefix) => from.startsWith(prefix));
+      this.#explicit.set(from, explicit);
+    }
+    return explicit;
+  }
+
+  /**
+   * The names a key property may be read from, in order: the value or else the key (a tombstone has only
+   * its key, so `__value.x` is read as `__key.x` there).
+   */
+  keyCandidates(mapping: PropertyMapping, tombstone: boolean): readonly string[] {
+    let candidates = this.#keyCandidates.get(mapping);
+    if (candidates === undefined) {
+      const b = this.bindings;
+      const { from } = mapping;
+      candidates = this.isExplicit(from)
+        ? {
+            row: [from],
+            tombstone: [from.startsWith(this.valuePrefix) ? `${b.key}${from.slice(b.value.length)}` : from],
+          }
+        : {
+            row: [`${b.value}.${from}`, `${b.key}.${from}`],
+            tombstone: [`${b.value}.${from}`, `${b.key}.${from}`],
+          };
+      this.#keyCandidates.set(mapping, candidates);
+    }
+    return tombstone ? candidates.tombstone : candidates.row;
+  }
+
+  /** The name a listed property is read from: `from` itself when explicit, else the value's field. */
+  includeSource(from: string): string {
+    let source = this.#includeSources.get(from);
+    if (source === undefined) {
+      source = this.isExplicit(from) ? from : `${this.valuePrefix}${from}`;
+      this.#includeSources.set(from, source);
+    }
+    return source;
+  }
+}
+
+/**
  * One message flattened into dotted names (`__value.address.city`, `__key.id`, `__header.trace`,
  * `__timestamp`), from which a pattern reads its keys and properties. Names read as keys or listed
  * properties are marked used, so that a later `*` does not take them again.
@@ -26,12 +95,13 @@ class MessageFields {
   readonly tombstone: boolean;
   readonly #fields = new Map<string, unknown>();
   readonly #used = new Set<string>();
-  readonly #bindings: Bindings;
+  readonly #names: FieldNames;
   readonly #scalarKey: boolean;
 
   /** `readsTimestamp`: whether the pattern reads the timestamp, which is then made a DATETIME. */
-  constructor(record: SinkRecord, bindings: Bindings, readsTimestamp: boolean) {
-    this.#bindings = bindings;
+  constructor(record: SinkRecord, names: FieldNames, readsTimestamp: boolean) {
+    const bindings = names.bindings;
+    this.#names = names;
     this.tombstone = isTombstone(record);
     if (readsTimestamp) this.#fields.set(bindings.timestamp, timestampOf(record));
     flattenInto(this.#fields, bindings.header, headersOf(record.headers));
@@ -49,30 +119,21 @@ class MessageFields {
     }
   }
 
-  /** True when `from` names its part of the message itself, e.g. `__key.id` or `__timestamp`. */
-  #isExplicit(from: string): boolean {
-    const b = this.#bindings;
-    return (
-      from === b.timestamp ||
-      from === b.key ||
-      [b.value, b.key, b.header].some((part) => from.startsWith(`${part}.`))
-    );
-  }
-
   /**
    * The key properties, each read from the value or else the key (a tombstone has only its key, so
    * `__value.x` is read as `__key.x` there). With `scalarKeyStandsIn`, a key that is not a map stands
    * for the one key property the message lacks.
    */
   keys(mappings: readonly PropertyMapping[], scalarKeyStandsIn: boolean): Record<string, unknown> {
-    const b = this.#bindings;
     const keys: Record<string, unknown> = {};
-    for (const { to, from } of mappings) {
-      const candidates = this.#isExplicit(from)
-        ? [this.tombstone && from.startsWith(`${b.value}.`) ? `${b.key}${from.slice(b.value.length)}` : from]
-        : [`${b.value}.${from}`, `${b.key}.${from}`];
-      if (scalarKeyStandsIn && this.#scalarKey) candidates.push(b.key);
-      const name = candidates.find((candidate) => this.#fields.has(candidate));
+    for (const mapping of mappings) {
+      const { to, from } = mapping;
+      let name = this.#names
+        .keyCandidates(mapping, this.tombstone)
+        .find((candidate) => this.#fields.has(candidate));
+      const scalarKey = this.#names.bindings.key;
+      if (name === undefined && scalarKeyStandsIn && this.#scalarKey && this.#fields.has(scalarKey))
+        name = scalarKey;
       if (name === undefined) {
         const where = this.tombstone ? "the key of this tombstone" : "the message's value or key";
         throw new DataError(`key property "${to}" (read from "${from}") is not in ${where}`);
@@ -90,7 +151,7 @@ class MessageFields {
 
   /** The non-key properties a selection takes: `*` first, then the listed ones, less the excluded. */
   properties(selection: PropertySelection): Record<string, unknown> {
-    const valuePrefix = `${this.#bindings.value}.`;
+    const { valuePrefix } = this.#names;
     const { excludes } = selection;
     const properties: Record<string, unknown> = {};
     const take = (name: string, value: unknown) => {
@@ -105,7 +166,7 @@ class MessageFields {
       }
     }
     for (const { to, from } of selection.includes) {
-      const source = this.#isExplicit(from) ? from : `${valuePrefix}${from}`;
+      const source = this.#names.includeSource(from);
       if (this.#fields.has(source)) {
         this.#used.add(source);
         take(to, this.#fields.get(source));
@@ -156,7 +217,7 @@ class NodePatternStrategy implements TopicStrategy {
   readonly configKey: string;
   readonly mergedNodes: readonly MergedNode[];
   readonly #pattern: NodePattern;
-  readonly #bindings: Bindings;
+  readonly #names: FieldNames;
   readonly #readsTimestamp: boolean;
   readonly #merge: string;
   readonly #delete: string;
@@ -164,7 +225,7 @@ class NodePatternStrategy implements TopicStrategy {
   constructor(configKey: string, pattern: NodePattern, options: PatternOptions) {
     this.configKey = configKey;
     this.#pattern = pattern;
-    this.#bindings = options.bindings;
+    this.#names = new FieldNames(options.bindings);
     this.mergedNodes = [mergedNode(pattern)];
     this.#readsTimestamp = readsTimestamp(options.bindings.timestamp, pattern);
     const node = `(n${labels(pattern)}${keyMap(pattern.keys, "event")})`;
@@ -173,7 +234,7 @@ class NodePatternStrategy implements TopicStrategy {
   }
 
   toWrite(record: SinkRecord): Write {
-    const fields = new MessageFields(record, this.#bindings, this.#readsTimestamp);
+    const fields = new MessageFields(record, this.#names, this.#readsTimestamp);
     const keys = fields.keys(this.#pattern.keys, this.#pattern.keys.length === 1);
     if (fields.tombstone) return { kind: "delete", row: { keys } };
     return { kind: "merge", row: { keys, properties: fields.properties(this.#pattern) } };
@@ -197,7 +258,7 @@ class RelationshipPatternStrategy implements TopicStrategy {
   readonly configKey: string;
   readonly mergedNodes: readonly MergedNode[];
   readonly #pattern: RelationshipPattern;
-  readonly #bindings: Bindings;
+  readonly #names: FieldNames;
   readonly #readsTimestamp: boolean;
   readonly #merge: string;
   readonly #delete: string;
@@ -205,7 +266,7 @@ class RelationshipPatternStrategy implements TopicStrategy {
   constructor(configKey: string, pattern: RelationshipPattern, options: PatternOptions) {
     this.configKey = configKey;
     this.#pattern = pattern;
-    this.#bindings = options.bindings;
+    this.#names = new FieldNames(options.bindings);
     this.mergedNodes = [mergedNode(pattern.start), mergedNode(pattern.end)];
     this.#readsTimestamp = readsTimestamp(options.bindings.timestamp, pattern, pattern.start, pattern.end);
     const start = `(s${labels(pattern.start)}${keyMap(pattern.start.keys, "event.start")})`;
@@ -224,7 +285,7 @@ class RelationshipPatternStrategy implements TopicStrategy {
   }
 
   toWrite(record: SinkRecord): Write {
-    const fields = new MessageFields(record, this.#bindings, this.#readsTimestamp);
+    const fields = new MessageFields(record, this.#names, this.#readsTimestamp);
     const { start, end } = this.#pattern;
     const startKeys = fields.keys(start.keys, false);
     const endKeys = fields.keys(end.keys, false);

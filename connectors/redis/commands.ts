@@ -1,5 +1,5 @@
-import { DataError, isTombstone, type SinkRecord } from "../../runtime/api/index.ts";
-import { KEYED_TYPES, type RedisSettings, renderKeyspace } from "./config.ts";
+import { DataError, isTombstone, jsonText, type SinkRecord } from "../../runtime/api/index.ts";
+import { KEYED_TYPES, type RedisSettings } from "./config.ts";
 
 export type Argument = string | Buffer;
 
@@ -33,18 +33,6 @@ if tonumber(ARGV[3]) > 0 then
   redis.call('EXPIRE', KEYS[2], ARGV[3])
 end
 return 1`;
-
-/** `JSON.rawJSON` (Node 21+): a value that JSON.stringify writes as the given text. */
-const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
-
-/** JSON text of a record's data: bigints as exact JSON numbers, bytes as base64. */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === "bigint") return rawJson(v.toString());
-    if (v instanceof Uint8Array) return Buffer.from(v).toString("base64");
-    return v;
-  });
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return (
@@ -93,7 +81,7 @@ export function keyText(key: unknown): Argument {
   if (key instanceof Uint8Array) return Buffer.from(key);
   const fields = isPlainObject(key) ? Object.values(key) : [];
   const only = fields.length === 1 ? fields[0] : undefined;
-  return isPrimitive(only) ? String(only) : toJson(key);
+  return isPrimitive(only) ? String(only) : jsonText(key);
 }
 
 /** A value as the text of a hash field or stream field; null when the field is to be left out. */
@@ -101,7 +89,7 @@ function fieldText(value: unknown): Argument | null {
   if (value === null || value === undefined) return null;
   if (isPrimitive(value)) return String(value);
   if (value instanceof Uint8Array) return Buffer.from(value);
-  return toJson(value);
+  return jsonText(value);
 }
 
 /** The name/value pairs of an object value, nulls left out; a non-object value is one field, `value`. */
@@ -118,7 +106,7 @@ function fieldPairs(value: unknown): Argument[] {
 function stringText(value: unknown): Argument {
   if (typeof value === "string") return value;
   if (value instanceof Uint8Array) return Buffer.from(value);
-  return toJson(value);
+  return jsonText(value);
 }
 
 function score(value: unknown): string {
@@ -126,7 +114,7 @@ function score(value: unknown): string {
   if ((typeof number === "number" && !Number.isNaN(number)) || typeof number === "bigint")
     return String(number);
   throw new DataError(
-    `ZSET needs a number as the record value (the member's score); got ${toJson(value) ?? typeof value}`,
+    `ZSET needs a number as the record value (the member's score); got ${jsonText(value) ?? typeof value}`,
   );
 }
 
@@ -138,13 +126,12 @@ function join(prefix: string, separator: string, key: Argument): Argument {
 }
 
 /**
- * The commands that apply one record, in order (none for a tombstone in a STREAM). Throws DataError when
- * the record does not fit the type: no key where the key is needed, a HASH value that is not an object,
- * a ZSET value that is not a number.
+ * The commands that apply one record under `keyspace`, in order (none for a tombstone in a STREAM). Throws
+ * DataError when the record does not fit the type: no key where the key is needed, a HASH value that is
+ * not an object, a ZSET value that is not a number.
  */
-export function commandsOf(record: SinkRecord, settings: RedisSettings): Command[] {
+export function commandsOf(record: SinkRecord, settings: RedisSettings, keyspace: string): Command[] {
   const change = changeOf(record);
-  const keyspace = renderKeyspace(settings.keyspace, record.topic);
   const ttl = settings.ttlSeconds === null ? "-1" : String(settings.ttlSeconds);
   const expire = (key: Argument): Command[] => (settings.ttlSeconds === null ? [] : [["EXPIRE", key, ttl]]);
   if (settings.type === "STREAM") {
@@ -165,12 +152,12 @@ export function commandsOf(record: SinkRecord, settings: RedisSettings): Command
       case "HASH":
         if (!isPlainObject(change.value)) {
           throw new DataError(
-            `HASH needs a struct or map as the record value; got ${toJson(change.value) ?? typeof change.value}`,
+            `HASH needs a struct or map as the record value; got ${jsonText(change.value) ?? typeof change.value}`,
           );
         }
         return [["EVAL", REPLACE_HASH, "1", key, ttl, ...fieldPairs(change.value)]];
       default:
-        return [["JSON.SET", key, "$", toJson(change.value)], ...expire(key)];
+        return [["JSON.SET", key, "$", jsonText(change.value)], ...expire(key)];
     }
   }
   const member = keyText(record.key);

@@ -12,7 +12,7 @@ import {
 } from "../../runtime/api/index.ts";
 import { connectForTask, describeUri, hasRedisJson, MISSING_REDIS_JSON } from "./client.ts";
 import { type Command, commandsOf } from "./commands.ts";
-import { type RedisSettings, redisSettings } from "./config.ts";
+import { type RedisSettings, redisSettings, renderKeyspace } from "./config.ts";
 
 interface RecordCommands {
   readonly record: SinkRecord;
@@ -48,6 +48,8 @@ export class RedisSinkTask implements SinkTask {
   readonly kind = "sink";
   #running: Running | null = null;
   #stopping: Promise<void> | null = null;
+  /** Keyspaces by topic, rendered once. */
+  readonly #keyspaces = new Map<string, string>();
 
   async start(config: ParsedConfig, context: SinkTaskContext): Promise<void> {
     const settings = redisSettings(config);
@@ -73,7 +75,7 @@ export class RedisSinkTask implements SinkTask {
     const writes: RecordCommands[] = [];
     for (const record of records) {
       try {
-        const commands = commandsOf(record, running.settings);
+        const commands = commandsOf(record, running.settings, this.#keyspaceOf(record.topic, running));
         if (commands.length > 0) writes.push({ record, commands });
       } catch (error) {
         if (!(error instanceof DataError)) throw error;
@@ -96,6 +98,16 @@ export class RedisSinkTask implements SinkTask {
       await redis.quit().catch(() => redis.disconnect());
     })();
     return this.#stopping;
+  }
+
+  /** The keyspace of the records of `topic`. */
+  #keyspaceOf(topic: string, running: Running): string {
+    let keyspace = this.#keyspaces.get(topic);
+    if (keyspace === undefined) {
+      keyspace = renderKeyspace(running.settings.keyspace, topic);
+      this.#keyspaces.set(topic, keyspace);
+    }
+    return keyspace;
   }
 
   #require(): Running {

@@ -2,6 +2,7 @@
 export * from "./config.ts";
 export * from "./connector.ts";
 export * from "./errors.ts";
+export * from "./json.ts";
 export * from "./logger.ts";
 export * from "./metrics.ts";
 export * from "./records.ts";

@@ -65,6 +65,9 @@ export interface SinkTaskContext extends TaskContext {
  *  5. `preCommit(offsets)` (optional) returns the offsets that are safe to commit (default: those given).
  *  6. `close(partitions)` when partitions are revoked, after a final flush.
  *  7. `stop()` once; idempotent.
+ * The engine never runs two of these calls at once. While a put runs it may already read and convert
+ * the next batch; the task gets that batch only after the put resolved, and not the records of a
+ * partition it sought or paused meanwhile (they are read again from where they should be).
  */
 export interface SinkTask {
   readonly kind: "sink";

@@ -2,6 +2,7 @@ import { TextDecoder, TextEncoder } from "node:util";
 import { ConfigDef, type ParsedConfig } from "../api/config.ts";
 import { DataError } from "../api/errors.ts";
 import type { Schema } from "../api/records.ts";
+import { onlySafeIntegers, withBigIntegers } from "./big-integers.ts";
 import type { Converter } from "./converter.ts";
 import { type JsonTree, parseJsonTree } from "./exact-json.ts";
 import { type DecimalFormat, JsonData } from "./json-data.ts";
@@ -86,8 +87,10 @@ export class JsonConverter implements Converter {
       if (!this.#schemasEnabled) {
         // Plain JSON.parse reads the same value as the exact parse below unless an integer needs more
         // than 53 bits, and in a fraction of the time (it was most of a JSON sink's conversion cost).
+        // Such integers are then put back exactly, unless duplicate keys make that ambiguous.
         const plain = parseText(text, JSON.parse);
-        if (onlySafeIntegers(plain)) return { value: plain };
+        const value = onlySafeIntegers(plain) ? plain : withBigIntegers(plain, text);
+        if (value !== undefined) return { value };
       }
       const tree = parseText(text, parseJsonTree);
       if (!this.#schemasEnabled) return { value: this.#data.fromJson(undefined, tree) };
@@ -141,13 +144,4 @@ function parseText<T>(text: string, parse: (text: string) => T): T {
   } catch (error) {
     throw new DataError(`the bytes are not valid JSON (${(error as Error).message})`, { cause: error });
   }
-}
-
-/** False when a number of the parsed JSON is an integer beyond 2^53, which JSON.parse may have rounded. */
-function onlySafeIntegers(value: unknown): boolean {
-  if (typeof value === "number") return !Number.isInteger(value) || Number.isSafeInteger(value);
-  if (typeof value !== "object" || value === null) return true;
-  if (Array.isArray(value)) return value.every(onlySafeIntegers);
-  for (const key in value) if (!onlySafeIntegers((value as Record<string, unknown>)[key])) return false;
-  return true;
 }

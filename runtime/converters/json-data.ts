@@ -10,7 +10,7 @@ import {
 } from "./decimal.ts";
 import { fromBase64, JsonNumber, type JsonTree, rawJson, toBase64 } from "./exact-json.ts";
 import { DECIMAL } from "./logical-types.ts";
-import { describeKind, isPlainObject, ownField } from "./values.ts";
+import { describeKind, isPlainObject } from "./values.ts";
 
 /** How Decimal values are written: base64 of the unscaled bytes (Kafka's default) or a JSON number. */
 export type DecimalFormat = "BASE64" | "NUMERIC";
@@ -36,6 +36,21 @@ const NON_FINITE: Readonly<Record<string, number>> = {
   "-Infinity": Number.NEGATIVE_INFINITY,
 };
 
+/** A struct schema's fields, looked up once per schema. */
+interface StructFields {
+  readonly fields: readonly (Schema & { field: string })[];
+  readonly names: ReadonlySet<string>;
+}
+
+/** Throws when `value` has a field that is not undefined and not in the struct schema. */
+function refuseUnknownFields(names: ReadonlySet<string>, value: Record<string, unknown>, path: string): void {
+  for (const [name, item] of Object.entries(value)) {
+    if (item !== undefined && !names.has(name)) {
+      throw new DataError(`field "${child(path, name)}" is not in the struct schema ${at(path)}`);
+    }
+  }
+}
+
 /** `at "after.id"` for a field path, or `at the top level` for the whole value. */
 function at(path: string): string {
   return path === "" ? "at the top level" : `at "${path}"`;
@@ -52,7 +67,7 @@ function child(path: string, name: string | number): string {
  */
 export class JsonData {
   readonly #options: JsonDataOptions;
-  readonly #fieldNames = new WeakMap<Schema, ReadonlySet<string>>();
+  readonly #structs = new WeakMap<Schema, StructFields>();
 
   constructor(options: JsonDataOptions) {
     this.#options = options;
@@ -248,19 +263,28 @@ export class JsonData {
 
   #structToJson(schema: Schema, value: unknown, path: string): unknown {
     if (!isPlainObject(value)) throw mismatch(schema, value, path);
-    const fields = schema.fields ?? [];
-    const names = this.#namesOf(schema);
-    for (const [name, item] of Object.entries(value)) {
-      if (item !== undefined && !names.has(name)) {
-        throw new DataError(`field "${child(path, name)}" is not in the struct schema ${at(path)}`);
+    const { fields, names } = this.#structOf(schema);
+    const json: Record<string, unknown> = {};
+    let own = 0;
+    try {
+      for (const field of fields) {
+        const name = field.field;
+        let item: unknown;
+        if (Object.hasOwn(value, name)) {
+          own++;
+          item = value[name];
+        }
+        const itemJson = this.toJson(field, item, path === "" ? name : `${path}.${name}`);
+        if (name === "__proto__") Object.defineProperty(json, name, { value: itemJson, enumerable: true });
+        else json[name] = itemJson;
       }
+    } catch (error) {
+      // A field the schema lacks is the first thing wrong with the value.
+      refuseUnknownFields(names, value, path);
+      throw error;
     }
-    return Object.fromEntries(
-      fields.map((field) => [
-        field.field,
-        this.toJson(field, ownField(value, field.field), child(path, field.field)),
-      ]),
-    );
+    if (Object.keys(value).length > own) refuseUnknownFields(names, value, path);
+    return json;
   }
 
   #structFromJson(schema: Schema, node: JsonTree, path: string): unknown {
@@ -277,25 +301,37 @@ export class JsonData {
     );
   }
 
-  #namesOf(schema: Schema): ReadonlySet<string> {
-    let names = this.#fieldNames.get(schema);
-    if (names === undefined) {
-      names = new Set((schema.fields ?? []).map((field) => field.field));
-      this.#fieldNames.set(schema, names);
+  #structOf(schema: Schema): StructFields {
+    let struct = this.#structs.get(schema);
+    if (struct === undefined) {
+      const fields = schema.fields ?? [];
+      struct = { fields, names: new Set(fields.map((field) => field.field)) };
+      this.#structs.set(schema, struct);
     }
-    return names;
+    return struct;
   }
 }
 
+/** Each integer type's bounds for number values: min inclusive, max exclusive (exact as doubles). */
+const NUMBER_RANGES = {
+  int8: [-(2 ** 7), 2 ** 7],
+  int16: [-(2 ** 15), 2 ** 15],
+  int32: [-(2 ** 31), 2 ** 31],
+  int64: [-(2 ** 63), 2 ** 63],
+} as const;
+
 function integerToJson(type: IntegerType, value: unknown, path: string): unknown {
-  if (typeof value !== "bigint" && !(typeof value === "number" && Number.isInteger(value))) {
+  if (typeof value === "number" && Number.isInteger(value)) {
+    const [min, end] = NUMBER_RANGES[type];
+    if (value < min || value >= end) throw outOfRange(type, value, path);
+    return value;
+  }
+  if (typeof value !== "bigint") {
     throw new DataError(`expected an integer for ${type} ${at(path)}, got ${describeKind(value)}`);
   }
   const [min, max] = INTEGER_RANGES[type];
   if (value < min || value > max) throw outOfRange(type, value, path);
-  return typeof value === "bigint" && !Number.isSafeInteger(Number(value))
-    ? rawJson(value.toString())
-    : Number(value);
+  return Number.isSafeInteger(Number(value)) ? Number(value) : rawJson(value.toString());
 }
 
 function floatToJson(value: unknown, path: string): unknown {

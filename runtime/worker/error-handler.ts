@@ -105,19 +105,39 @@ export class ErrorHandler {
     operation: () => T | Promise<T>,
     signal?: AbortSignal,
   ): Promise<T | undefined> {
+    try {
+      return await operation();
+    } catch (error) {
+      return this.recover(stage, record, error, operation, signal);
+    }
+  }
+
+  /**
+   * What `execute` does once the first attempt of `operation` threw `error`: retries it while that is
+   * allowed, else reports the failure. For callers that make the first attempt themselves (the sink
+   * loop converts a whole batch before it may report anything) and hand over only what threw.
+   */
+  async recover<T>(
+    stage: Stage,
+    record: FailedRecord,
+    error: unknown,
+    operation: () => T | Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T | undefined> {
     const deadline =
       this.#config.retryTimeoutMs < 0 ? Number.POSITIVE_INFINITY : Date.now() + this.#config.retryTimeoutMs;
+    let failure = error;
     for (let attempt = 0; ; attempt++) {
+      const delay = backoffDelay(attempt, 300, this.#config.retryDelayMaxMs);
+      if (!isRetriable(failure) || Date.now() + delay >= deadline || signal?.aborted) {
+        await this.report(stage, record, failure);
+        return undefined;
+      }
+      await sleep(delay, signal);
       try {
         return await operation();
-      } catch (error) {
-        const delay = backoffDelay(attempt, 300, this.#config.retryDelayMaxMs);
-        if (isRetriable(error) && Date.now() + delay < deadline && !signal?.aborted) {
-          await sleep(delay, signal);
-          continue;
-        }
-        await this.report(stage, record, error);
-        return undefined;
+      } catch (next) {
+        failure = next;
       }
     }
   }

@@ -30,7 +30,7 @@ export class WorkerMetrics {
   });
   readonly batchSeconds = new Histogram({
     name: "sluice_batch_duration_seconds",
-    help: "Time to process one batch: poll to produce-ack for sources, put for sinks.",
+    help: "Time to process one batch: poll to produce-ack for sources; conversion and put for sinks.",
     labelNames: ["connector", "task"],
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [this.registry],

@@ -215,6 +215,40 @@ describe("with schemas.enable=false", () => {
       value: { a: 12345678901234567890n, b: 1, c: [-3] },
     });
   });
+
+  test("an integer beyond 2^53 is exact wherever it is: nested, in arrays, under escaped or numeric keys, alone", () => {
+    const text =
+      '{"source":{"ts_ns":1790000000000000001,"pos":4},"a\\"b":[1,[-9007199254740993]],"7":{"x":[{"y":18446744073709551615}]},"ts_ns":-1790000000000000001}';
+    expect(plain.toConnectData("t", encode(text)).value).toStrictEqual({
+      source: { ts_ns: 1790000000000000001n, pos: 4 },
+      'a"b': [1, [-9007199254740993n]],
+      "7": { x: [{ y: 18446744073709551615n }] },
+      ts_ns: -1790000000000000001n,
+    });
+    expect(plain.toConnectData("t", encode(" 12345678901234567890 ")).value).toBe(12345678901234567890n);
+  });
+
+  test("a big integer under a key its object repeats reads as JSON.parse keeps the key: the last one", () => {
+    const read = (text: string) => plain.toConnectData("t", encode(text)).value;
+    expect(read('{"a":12345678901234567890,"a":1}')).toStrictEqual({ a: 1 });
+    expect(read('{"a":1,"a":12345678901234567891}')).toStrictEqual({ a: 12345678901234567891n });
+    expect(read('{"a":18446744073709551615,"a":18446744073709551616}')).toStrictEqual({
+      a: 18446744073709551616n,
+    });
+    expect(read('{"a":{"b":12345678901234567890},"a":{"c":2}}')).toStrictEqual({ a: { c: 2 } });
+  });
+
+  test("digits in strings and numbers with a fraction or an exponent are left as JSON.parse reads them", () => {
+    const text = String.raw`{"s":"x\\","t":"\"12345678901234567890,\\","e":1.5e300,"f":12345678901234567890.5,"g":1E20,"n":12345678901234567890}`;
+    expect(plain.toConnectData("t", encode(text)).value).toStrictEqual({
+      s: "x\\",
+      t: '"12345678901234567890,\\',
+      e: 1.5e300,
+      f: Number("12345678901234567890.5"),
+      g: 1e20,
+      n: 12345678901234567890n,
+    });
+  });
 });
 
 describe("malformed bytes", () => {
@@ -288,6 +322,32 @@ describe("values that do not fit the schema when writing", () => {
     expect(() => withSchemas.fromConnectData("t", schema, { a: 1, b: 2 })).toThrow(
       /field "b" is not in the struct schema/,
     );
+    expect(() => withSchemas.fromConnectData("t", schema, { a: "one", b: 2 })).toThrow(
+      /field "b" is not in the struct schema/,
+    );
+  });
+
+  test("a field the struct schema lacks is accepted when it is undefined, and a field named __proto__ is written", () => {
+    const schema: Schema = {
+      type: "struct",
+      optional: false,
+      fields: [
+        { field: "__proto__", type: "int32", optional: true },
+        { field: "a", type: "int32", optional: false },
+      ],
+    };
+    const value = JSON.parse('{"__proto__":7,"a":1}') as Record<string, unknown>;
+    value.b = undefined;
+    expect(decode(plain.fromConnectData("t", schema, value))).toBe('{"__proto__":7,"a":1}');
+  });
+
+  test("an integer as a number beyond its type's range is refused, at the edge too", () => {
+    const int = (type: Schema["type"]): Schema => ({ type, optional: false });
+    expect(decode(plain.fromConnectData("t", int("int64"), -(2 ** 63)))).toBe("-9223372036854776000");
+    expect(() => plain.fromConnectData("t", int("int64"), 2 ** 63)).toThrow(/out of range for int64/);
+    expect(decode(plain.fromConnectData("t", int("int32"), -(2 ** 31)))).toBe("-2147483648");
+    expect(() => plain.fromConnectData("t", int("int32"), 2 ** 31)).toThrow(/out of range for int32/);
+    expect(() => plain.fromConnectData("t", int("int8"), 1.5)).toThrow(/expected an integer for int8/);
   });
 
   test("a value with no JSON form is refused", () => {
