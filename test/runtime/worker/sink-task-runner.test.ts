@@ -23,6 +23,7 @@ import { buildTransformChain } from "../../../runtime/transforms/chain.ts";
 import { ErrorHandler, ToleranceExceededError } from "../../../runtime/worker/error-handler.ts";
 import { WorkerMetrics } from "../../../runtime/worker/metrics.ts";
 import { SinkTaskRunner } from "../../../runtime/worker/sink-task-runner.ts";
+import { testTaskMetrics } from "../../support/task-metrics.ts";
 import { eventually } from "../../support/worker.ts";
 import { bootstrapServers, createTopic, fastConsumerSettings, uniqueName } from "../kafka/fixtures.ts";
 
@@ -170,7 +171,12 @@ function start(task: RecordingSink, topic: string, options: { tolerance?: "none"
     taskId: 0,
     task,
     config: new ConfigDef().parse({}),
-    context: { connectorName: connector, taskId: 0, logger: silent },
+    context: {
+      connectorName: connector,
+      taskId: 0,
+      logger: silent,
+      metrics: testTaskMetrics("sink").metrics,
+    },
     transforms: buildTransformChain({}),
     keyConverter: createConverter("json", { "schemas.enable": "false" }, true),
     valueConverter,
