@@ -2,20 +2,24 @@
 // ends in exactly one committed HDFS file even when the worker process is killed with SIGKILL mid-stream
 // and restarted, the consumer group's offsets follow what HDFS holds, and PATCH offsets on the stopped
 // connector moves where it resumes although the position lives in HDFS.
-import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, expect, test } from "vitest";
 import { KafkaAdmin } from "../../../runtime/kafka/admin.ts";
 import { produce } from "../../support/kafka.ts";
-import { eventually, rest, startTestWorker, tempDir, writeWorkerConfig } from "../../support/worker.ts";
+import {
+  eventually,
+  killWorkerProcesses,
+  rest,
+  spawnWorkerProcess,
+  startTestWorker,
+  stopWorkerProcess,
+  tempDir,
+} from "../../support/worker.ts";
 import { committedFiles, committedIds, hdfs, multiset, range, STACK, testRoot } from "./harness.ts";
 
 const roots: string[] = [];
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill("SIGKILL");
-});
+afterEach(killWorkerProcesses);
 afterAll(async () => {
   for (const dir of roots) await hdfs.delete(dir, { recursive: true });
 });
@@ -52,30 +56,6 @@ async function createTopic(name: string, partitions: number): Promise<void> {
 
 const records = (ids: number[]) => ids.map((id) => ({ key: String(id), value: JSON.stringify({ id }) }));
 
-/** Starts `sluice standalone` as a child process and resolves once its REST API answers. */
-async function spawnWorker(
-  dataDir: string,
-  port: number,
-  connectorFile?: string,
-): Promise<{ child: ChildProcess; url: string }> {
-  const workerFile = writeWorkerConfig(dataDir, {}, port);
-  const child = spawn(
-    process.execPath,
-    ["bin/sluice.js", "standalone", workerFile, ...(connectorFile ? [connectorFile] : [])],
-    {
-      stdio: ["ignore", "ignore", "inherit"],
-    },
-  );
-  children.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  await eventually(
-    async () => ((await fetch(`${url}/health`)).ok ? true : undefined),
-    60_000,
-    "the worker to be healthy",
-  );
-  return { child, url };
-}
-
 async function committedOffsets(worker: { url: string }, name: string): Promise<number> {
   const { body } = await rest(worker, "GET", `/connectors/${name}/offsets`);
   return (body.offsets as Array<{ offset: { kafka_offset: number } }>).reduce(
@@ -103,17 +83,16 @@ test("kill -9 of the worker mid-stream leaves every record in exactly one commit
   const name = `lake-${topic}`;
   writeFileSync(connectorFile, JSON.stringify({ name, config: sinkConnector(topic, root) }));
   const port = 20_000 + Math.floor(Math.random() * 1000);
-  const { child } = await spawnWorker(dataDir, port, connectorFile);
+  const worker = await spawnWorkerProcess(dataDir, port, { connectorFiles: [connectorFile] });
   await eventually(
     async () => ((await committedFiles(root)).length >= 12 ? true : undefined),
     60_000,
     "some committed files",
   );
-  child.kill("SIGKILL");
-  await new Promise((resolve) => child.once("exit", resolve));
+  await stopWorkerProcess(worker, "SIGKILL");
   expect(multiset(await committedIds(root)).duplicates).toEqual([]);
 
-  const restarted = await spawnWorker(dataDir, port);
+  const restarted = await spawnWorkerProcess(dataDir, port);
   await flowing;
   await eventually(
     async () => ((await committedIds(root)).length >= 3_000 ? true : undefined),
@@ -125,8 +104,7 @@ test("kill -9 of the worker mid-stream leaves every record in exactly one commit
     30_000,
     "the group offsets",
   );
-  restarted.child.kill("SIGTERM");
-  await new Promise((resolve) => restarted.child.once("exit", resolve));
+  await stopWorkerProcess(restarted);
 
   const { ids, duplicates } = multiset(await committedIds(root));
   expect(duplicates).toEqual([]);
