@@ -150,8 +150,7 @@ export class KafkaOffsetStore implements OffsetStore {
       });
       return;
     }
-    const { connector, partition } = parsed;
-    const key = partitionKey(partition);
+    const { connector, partition, key } = parsed;
     const entries = this.#state.get(connector) ?? new Map<string, OffsetEntry>();
     if (record.value === null) {
       entries.delete(key);
@@ -173,15 +172,19 @@ export class KafkaOffsetStore implements OffsetStore {
   }
 }
 
-function parseKey(key: Buffer | null): { connector: string; partition: SourcePartition } | null {
+/** The connector and partition a record's key names, with the partition's store key; null when it is not one. */
+function parseKey(key: Buffer | null): { connector: string; partition: SourcePartition; key: string } | null {
   if (key === null) return null;
   try {
     const parsed: unknown = JSON.parse(key.toString("utf8"));
     if (!Array.isArray(parsed) || parsed.length !== 2) return null;
     const [connector, partition] = parsed as [unknown, unknown];
     if (typeof connector !== "string" || partition === null || typeof partition !== "object") return null;
-    partitionKey(partition as SourcePartition);
-    return { connector, partition: partition as SourcePartition };
+    return {
+      connector,
+      partition: partition as SourcePartition,
+      key: partitionKey(partition as SourcePartition),
+    };
   } catch {
     return null;
   }
