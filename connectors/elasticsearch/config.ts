@@ -176,6 +176,16 @@ export const elasticsearchConfig = new ConfigDef()
       "How long a buffered record may wait for more records to fill a bulk request before it is written, in ms.",
   })
   .define({
+    name: "max.buffered.records",
+    type: "int",
+    default: 20_000,
+    min: 1,
+    max: 10_000_000,
+    group: "Batching",
+    description:
+      "The most records a task holds that are not yet written; a put that would hold more waits until what is buffered is written. Below it, put returns while earlier bulk requests are still under way.",
+  })
+  .define({
     name: "max.in.flight.requests",
     type: "int",
     default: 5,
@@ -222,6 +232,7 @@ export interface ElasticsearchSettings {
   /** null: no limit. */
   readonly bulkSizeBytes: number | null;
   readonly lingerMs: number;
+  readonly maxBufferedRecords: number;
   readonly maxInFlightRequests: number;
   readonly maxRetries: number;
   readonly retryBackoffMs: number;
@@ -246,6 +257,7 @@ export function elasticsearchSettings(config: ParsedConfig): ElasticsearchSettin
     batchSize: config.int("batch.size"),
     bulkSizeBytes: bulkSizeBytes <= 0 ? null : bulkSizeBytes,
     lingerMs: config.int("linger.ms"),
+    maxBufferedRecords: config.int("max.buffered.records"),
     maxInFlightRequests: config.int("max.in.flight.requests"),
     maxRetries: config.int("max.retries"),
     retryBackoffMs: config.int("retry.backoff.ms"),

@@ -37,13 +37,21 @@ interface Running {
  * key (or from topic+partition+offset with key.ignore), never a version, so writing a record again leaves
  * the same document.
  *
- * put buffers the records' bulk actions and writes the buffer once batch.size actions wait, or
- * bulk.size.bytes, or the oldest has waited linger.ms (a timer writes a lingering buffer between puts).
- * flush writes everything. Failed requests and items (connection errors, timeouts, 408/409/429/5xx) are
- * retried inside the task up to max.retries with exponential backoff; then put throws RetriableError,
- * having dropped its own records from the buffer (the engine redelivers them after a backoff) and kept
- * the unwritten ones of earlier puts, ahead of them. So the buffer never holds more than batch.size
- * actions plus one put's, and each document sees its records in order, deletes included.
+ * put buffers the records' bulk actions. Once batch.size actions wait, or bulk.size.bytes, or the oldest
+ * has waited linger.ms (a timer covers the time between puts), everything buffered is written in the
+ * background — one write at a time, each in requests of batch.size sent max.in.flight.requests at once —
+ * and put returns without waiting for it, as Confluent's connector does: the records that arrive during
+ * a write make the next one, so requests grow with the server's latency. Only a put that would leave
+ * more than max.buffered.records unwritten waits, writing everything itself. flush waits for the write
+ * under way and writes the rest: the engine commits offsets only after it, so no unwritten record is
+ * ever committed.
+ *
+ * Failed requests and items (connection errors, timeouts, 408/409/429/5xx) are retried inside the task
+ * up to max.retries with exponential backoff. What a background write could not write stays buffered, in
+ * order ahead of newer actions, for the next write; a flush that cannot write it throws RetriableError
+ * (the engine skips that commit), and a waiting put that cannot throws RetriableError having dropped its
+ * own records (the engine redelivers them after a backoff). Writes never overlap, so each document sees
+ * its records in order, deletes included.
  *
  * A record that cannot become a document (no key, not an object, a tombstone with
  * behavior.on.null.values=fail) or that the server refuses (behavior.on.malformed.documents=fail) is
@@ -62,10 +70,12 @@ export class ElasticsearchSinkTask implements SinkTask {
   #puts = 0;
   /** Index names by topic, rendered once. */
   readonly #indices = new Map<string, string>();
-  /** Serialises puts, flushes and the linger timer's writes. */
+  /** Serialises puts and flushes. */
   #lock: Promise<unknown> = Promise.resolve();
+  /** The write under way (it never rejects), or null: at most one runs at a time. */
+  #writing: Promise<void> | null = null;
   #lingerTimer: NodeJS.Timeout | null = null;
-  /** A non-retriable failure of a write the linger timer started; thrown by the next put or flush. */
+  /** A non-retriable failure of a background write; thrown by the next put or flush. */
   #fatal: unknown = null;
   #stopping: Promise<void> | null = null;
 
@@ -111,22 +121,24 @@ export class ElasticsearchSinkTask implements SinkTask {
         this.#buffer.push({ action, put });
         this.#bufferedBytes += action.bytes;
       }
-      if (!this.#bufferIsDue(running.settings)) return;
+      if (this.#buffer.length <= running.settings.maxBufferedRecords) return;
       try {
-        await this.#writeBuffer(running);
+        await this.#writeInTurn(running);
       } catch (error) {
         if (isRetriable(error)) this.#dropPut(put);
         throw error;
       }
     });
-    this.#scheduleLinger();
+    if (this.#bufferIsDue(running.settings)) this.#startWrite(running);
+    else this.#scheduleLinger();
   }
 
   async flush(_offsets: ReadonlyMap<string, { partition: TopicPartition; offset: bigint }>): Promise<void> {
     const running = this.#require();
     await this.#exclusive(async () => {
       this.#throwFatal();
-      await this.#writeBuffer(running);
+      await this.#writeInTurn(running);
+      this.#throwFatal();
     });
   }
 
@@ -136,6 +148,7 @@ export class ElasticsearchSinkTask implements SinkTask {
       if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer);
       this.#lingerTimer = null;
       await this.#lock.catch(() => {});
+      await this.#writing;
       await this.#running?.client.close();
       this.#running = null;
       this.#buffer = [];
@@ -182,18 +195,76 @@ export class ElasticsearchSinkTask implements SinkTask {
     );
   }
 
-  /** Writes the whole buffer; keeps what could not be written, in order, and throws why. */
+  /**
+   * Writes everything buffered now; what could not be written goes back to the front of the buffer, in
+   * order, and the failure is thrown. Callers make sure no other write runs (see `#writing`).
+   */
   async #writeBuffer(running: Running): Promise<void> {
     if (this.#buffer.length === 0) return;
-    const buffered = this.#buffer;
-    const actions = buffered.map((entry) => entry.action);
-    await running.indices?.ensure(actions);
-    const { unwritten, error } = await running.writer.write(actions);
-    const left = new Set(unwritten);
-    this.#buffer = buffered.filter((entry) => left.has(entry.action));
+    const taken = this.#buffer;
+    this.#buffer = [];
+    this.#bufferedBytes = 0;
+    const actions = taken.map((entry) => entry.action);
+    let result: Awaited<ReturnType<BulkWriter["write"]>>;
+    try {
+      await running.indices?.ensure(actions);
+      result = await running.writer.write(actions);
+    } catch (error) {
+      this.#putBack(taken);
+      throw error;
+    }
+    const left = new Set(result.unwritten);
+    this.#putBack(taken.filter((entry) => left.has(entry.action)));
+    if (result.error !== null) throw result.error;
+  }
+
+  /** Returns unwritten entries to the front of the buffer, ahead of what was buffered since. */
+  #putBack(entries: Buffered[]): void {
+    if (entries.length === 0) return;
+    this.#buffer = entries.concat(this.#buffer);
     this.#bufferedBytes = this.#buffer.reduce((sum, entry) => sum + entry.action.bytes, 0);
-    if (this.#buffer.length > 0) this.#bufferedSince = Date.now();
-    if (error !== null) throw error;
+    this.#bufferedSince = Date.now();
+  }
+
+  /** Waits for the write under way, then writes everything buffered and throws what failed. */
+  async #writeInTurn(running: Running): Promise<void> {
+    while (this.#writing !== null) await this.#writing;
+    const write = this.#writeBuffer(running);
+    this.#writing = write.then(
+      () => {
+        this.#writing = null;
+      },
+      () => {
+        this.#writing = null;
+      },
+    );
+    await write;
+  }
+
+  /**
+   * Writes everything buffered in the background, unless a write is under way (it starts the next one
+   * itself when it ends with a due buffer). A retriable failure leaves the actions buffered for the next
+   * write, put or flush; any other becomes `#fatal`.
+   */
+  #startWrite(running: Running): void {
+    if (this.#writing !== null || this.#buffer.length === 0 || this.#abort.signal.aborted) return;
+    this.#writing = this.#writeBuffer(running).then(
+      () => {
+        this.#writing = null;
+        if (this.#bufferIsDue(running.settings)) this.#startWrite(running);
+        else this.#scheduleLinger();
+      },
+      (error: unknown) => {
+        this.#writing = null;
+        if (isRetriable(error)) {
+          this.#logger?.warn("writing buffered records failed; the next put or flush retries them", {
+            error: (error as Error).message,
+          });
+        } else {
+          this.#fatal ??= error;
+        }
+      },
+    );
   }
 
   /** Forgets the buffered actions of one put, whose records the engine will hand over again. */
@@ -215,15 +286,7 @@ export class ElasticsearchSinkTask implements SinkTask {
     const wait = Math.max(0, this.#bufferedSince + running.settings.lingerMs - Date.now());
     this.#lingerTimer = setTimeout(() => {
       this.#lingerTimer = null;
-      this.#exclusive(() => this.#writeBuffer(running)).catch((error: unknown) => {
-        if (isRetriable(error)) {
-          this.#logger?.warn("writing lingering records failed; the next put or flush retries them", {
-            error: (error as Error).message,
-          });
-        } else {
-          this.#fatal ??= error;
-        }
-      });
+      this.#startWrite(running);
     }, wait);
     this.#lingerTimer.unref();
   }

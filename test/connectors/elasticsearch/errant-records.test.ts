@@ -112,7 +112,7 @@ test("with errors.tolerance=none a refused document fails the write instead of b
   expect(failure).not.toBeInstanceOf(RetriableError);
 });
 
-test("an unreachable cluster makes put throw RetriableError after max.retries, so the engine redelivers", async () => {
+test("an unreachable cluster makes flush throw RetriableError after max.retries, so the engine commits nothing", async () => {
   const { task } = await startTask(
     sinkConfig({
       "connection.url": "http://127.0.0.1:1",
@@ -121,9 +121,9 @@ test("an unreachable cluster makes put throw RetriableError after max.retries, s
       "retry.backoff.ms": "5",
     }),
   );
-  const failure = await task
-    .put([record(uniqueTopic("nowhere"), "1", { n: 1 })])
-    .catch((error: unknown) => error);
+  // put returns once the records are buffered; the write it starts fails in the background.
+  await task.put([record(uniqueTopic("nowhere"), "1", { n: 1 })]);
+  const failure = await task.flush(new Map()).catch((error: unknown) => error);
   await task.stop();
   expect(failure).toBeInstanceOf(RetriableError);
   expect((failure as RetriableError).message).toMatch(
@@ -131,7 +131,7 @@ test("an unreachable cluster makes put throw RetriableError after max.retries, s
   );
 });
 
-test("with schema.ignore=true an unreachable cluster fails the bulk write after 1 + max.retries attempts", async () => {
+test("with schema.ignore=true an unreachable cluster fails the bulk write after 1 + max.retries attempts; a put beyond max.buffered.records throws it", async () => {
   const { task } = await startTask(
     sinkConfig({
       "connection.url": "http://127.0.0.1:1",
@@ -139,10 +139,12 @@ test("with schema.ignore=true an unreachable cluster fails the bulk write after 
       "linger.ms": "0",
       "max.retries": "2",
       "retry.backoff.ms": "5",
+      "max.buffered.records": "1",
     }),
   );
+  const topic = uniqueTopic("nowhere");
   const failure = await task
-    .put([record(uniqueTopic("nowhere"), "1", { n: 1 })])
+    .put([record(topic, "1", { n: 1 }), record(topic, "2", { n: 2 })])
     .catch((error: unknown) => error);
   await task.stop();
   expect(failure).toBeInstanceOf(RetriableError);

@@ -1,6 +1,7 @@
-// Invariant: while OpenSearch cannot be reached, put throws RetriableError and keeps the records of earlier
-// puts it had buffered; redelivering the failed batch (as the engine does) once OpenSearch is back ends
-// with every record written, in order — nothing lost, nothing out of order.
+// Invariant: while OpenSearch cannot be reached, flush throws RetriableError (the engine commits no
+// offsets), and a put that would buffer more than max.buffered.records throws it too, having kept the
+// records of earlier puts; redelivering the failed batch (as the engine does) once OpenSearch is back
+// ends with every record written, in order — nothing lost, nothing out of order.
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, expect, test } from "vitest";
 import { isRetriable, type SinkRecord } from "../../../runtime/api/index.ts";
@@ -44,6 +45,7 @@ test("an outage of OpenSearch loses nothing: failed batches are redelivered, buf
       "linger.ms": "600000",
       "max.retries": "1",
       "retry.backoff.ms": "10",
+      "max.buffered.records": "40",
     }),
   );
   const put = (records: readonly SinkRecord[]) => task.put(records);
@@ -57,6 +59,8 @@ test("an outage of OpenSearch loses nothing: failed batches are redelivered, buf
 
   await deliver(put, [...batch(0, 20, 2), record(t, "k39", null)]);
   await proxy.stop();
+  const flushed = await task.flush(new Map()).catch((error: unknown) => error);
+  expect(isRetriable(flushed)).toBe(true);
   const duringOutage = deliver(put, [
     ...batch(10, 30, 3),
     record(t, "k0", null),
