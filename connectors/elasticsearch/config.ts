@@ -202,7 +202,7 @@ export const elasticsearchConfig = new ConfigDef()
     min: 0,
     group: "Retries",
     description:
-      "How often a failed request (connection error, timeout, 408, 429, 5xx) or a failed item (408, 409, 429, 5xx) is retried before put gives up and throws RetriableError, so that the engine redelivers the batch.",
+      "How often a failed request (connection error, timeout, 408, 429, 5xx) or a failed item (408, 409, 429, 5xx) is retried before the write gives up: the records stay buffered for the next write, and flush throws RetriableError so that no offset is committed past them.",
   })
   .define({
     name: "retry.backoff.ms",
