@@ -14,7 +14,7 @@ import type { ProduceRecord, RecordMetadata } from "../kafka/types.ts";
 import type { OffsetStore, StatusStore } from "../storage/index.ts";
 import type { TransformChain } from "../transforms/chain.ts";
 import { backoffDelay, sleep } from "./backoff.ts";
-import { type ErrorHandler, type FailedRecord, jsonBytes } from "./error-handler.ts";
+import { type ErrorHandler, type FailedRecord, jsonBytes, type Stage } from "./error-handler.ts";
 import type { WorkerMetrics } from "./metrics.ts";
 import { SubmittedRecords } from "./submitted-records.ts";
 import { WorkerTask } from "./worker-task.ts";
@@ -178,56 +178,18 @@ export class SourceTaskRunner extends WorkerTask {
   async #send(records: SourceRecord[], signal: AbortSignal): Promise<void> {
     const o = this.#o;
     const began = performance.now();
+    const submitted = this.#submitted.submit(records);
     const outgoing: ProduceRecord[] = [];
-    const acks: Array<() => void> = [];
     for (const record of records) {
-      const submitted = this.#submitted.submit(record.sourcePartition, record.sourceOffset);
-      const failed = failedSourceRecord(record);
-      const transformed = await o.errors.execute(
-        "TRANSFORMATION",
-        failed,
-        () => o.transforms.apply(record),
-        signal,
-      );
-      if (!transformed) {
-        submitted.ack();
-        continue;
-      }
-      const key = await o.errors.execute(
-        "KEY_CONVERTER",
-        failed,
-        () => o.keyConverter.fromConnectData(transformed.topic, transformed.keySchema, transformed.key),
-        signal,
-      );
-      const value =
-        key === undefined
-          ? undefined
-          : await o.errors.execute(
-              "VALUE_CONVERTER",
-              failed,
-              () =>
-                o.valueConverter.fromConnectData(
-                  transformed.topic,
-                  transformed.valueSchema,
-                  transformed.value,
-                ),
-              signal,
-            );
-      if (key === undefined || value === undefined) {
-        submitted.ack();
-        continue;
-      }
-      outgoing.push({
-        topic: transformed.topic,
-        ...(transformed.kafkaPartition === undefined ? {} : { partition: transformed.kafkaPartition }),
-        key,
-        value,
-        headers: transformed.headers,
-        ...(transformed.timestamp === undefined ? {} : { timestamp: transformed.timestamp }),
-      });
-      acks.push(() => submitted.ack());
+      const prepared = this.#prepare(record);
+      const produced =
+        prepared instanceof SourceFailure ? await this.#recover(record, prepared, signal) : prepared;
+      if (produced !== null) outgoing.push(produced);
     }
-    if (outgoing.length === 0) return;
+    if (outgoing.length === 0) {
+      submitted.ack();
+      return;
+    }
     for (const record of outgoing) {
       if (this.#knownTopics.has(record.topic)) continue;
       await o.ensureTopic(record.topic);
@@ -236,10 +198,9 @@ export class SourceTaskRunner extends WorkerTask {
     }
     while (this.#inFlight.size >= o.maxInFlight) await Promise.race(this.#inFlight);
     const labels = { connector: o.connector, task: String(o.taskId) };
-    const sending: Promise<void> = Promise.all(
-      o.producer.send(outgoing).map((sent, i) => sent.then(() => acks[i]?.())),
-    ).then(
+    const sending: Promise<void> = Promise.all(o.producer.send(outgoing)).then(
       () => {
+        submitted.ack();
         o.metrics.recordsWritten.inc(labels, outgoing.length);
         o.metrics.batchSeconds.observe(labels, (performance.now() - began) / 1000);
       },
@@ -249,6 +210,70 @@ export class SourceTaskRunner extends WorkerTask {
     );
     this.#inFlight.add(sending);
     void sending.finally(() => this.#inFlight.delete(sending));
+  }
+
+  /**
+   * Transforms and converts a record with no error handler in the way: the record to produce, null when
+   * a transform dropped it, or where it failed. Only a failure goes through the error handler (see
+   * `#recover`), which keeps the common path synchronous.
+   */
+  #prepare(record: SourceRecord): ProduceRecord | null | SourceFailure {
+    const o = this.#o;
+    let transformed: SourceRecord | null;
+    try {
+      transformed = o.transforms.apply(record);
+    } catch (error) {
+      return new SourceFailure("TRANSFORMATION", error);
+    }
+    if (transformed === null) return null;
+    let key: Uint8Array | null;
+    try {
+      key = o.keyConverter.fromConnectData(transformed.topic, transformed.keySchema, transformed.key);
+    } catch (error) {
+      return new SourceFailure("KEY_CONVERTER", error, transformed);
+    }
+    try {
+      const value = o.valueConverter.fromConnectData(
+        transformed.topic,
+        transformed.valueSchema,
+        transformed.value,
+      );
+      return produceRecord(transformed, key, value);
+    } catch (error) {
+      return new SourceFailure("VALUE_CONVERTER", error, transformed, key);
+    }
+  }
+
+  /**
+   * A failed record's way through the error handler: its failed stage is retried or reported from the
+   * first attempt's error, the stages after it run under the handler as well. Null: the record is
+   * skipped (dropped by a transform, or dead-lettered / logged under errors.tolerance=all).
+   */
+  async #recover(
+    record: SourceRecord,
+    failure: SourceFailure,
+    signal: AbortSignal,
+  ): Promise<ProduceRecord | null> {
+    const o = this.#o;
+    const failed = failedSourceRecord(record);
+    const step = <T>(stage: Stage, operation: () => T): Promise<T | undefined> =>
+      stage === failure.stage
+        ? o.errors.recover(stage, failed, failure.error, operation, signal)
+        : o.errors.execute(stage, failed, operation, signal);
+    const transformed =
+      failure.transformed ?? (await step("TRANSFORMATION", () => o.transforms.apply(record)));
+    if (!transformed) return null;
+    const key =
+      failure.key !== undefined
+        ? failure.key
+        : await step("KEY_CONVERTER", () =>
+            o.keyConverter.fromConnectData(transformed.topic, transformed.keySchema, transformed.key),
+          );
+    if (key === undefined) return null;
+    const value = await step("VALUE_CONVERTER", () =>
+      o.valueConverter.fromConnectData(transformed.topic, transformed.valueSchema, transformed.value),
+    );
+    return value === undefined ? null : produceRecord(transformed, key, value);
   }
 
   #throwIfSendFailed(): void {
@@ -276,6 +301,32 @@ export class SourceTaskRunner extends WorkerTask {
     void this.#o.task.stop().catch(() => {});
     void this.#o.producer.close().catch(() => {});
   }
+}
+
+/** Where a record's transformation or conversion threw, with what it had got so far. */
+class SourceFailure {
+  readonly stage: Stage;
+  readonly error: unknown;
+  readonly transformed: SourceRecord | undefined;
+  readonly key: Uint8Array | null | undefined;
+
+  constructor(stage: Stage, error: unknown, transformed?: SourceRecord, key?: Uint8Array | null) {
+    this.stage = stage;
+    this.error = error;
+    this.transformed = transformed;
+    this.key = key;
+  }
+}
+
+function produceRecord(
+  record: SourceRecord,
+  key: Uint8Array | null,
+  value: Uint8Array | null,
+): ProduceRecord {
+  const produced: ProduceRecord = { topic: record.topic, key, value, headers: record.headers };
+  if (record.kafkaPartition !== undefined) produced.partition = record.kafkaPartition;
+  if (record.timestamp !== undefined) produced.timestamp = record.timestamp;
+  return produced;
 }
 
 /**

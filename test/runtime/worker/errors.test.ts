@@ -1,6 +1,7 @@
 // Invariant: bad records and failing tasks lose nothing: a poison record goes to the dead-letter
 // topic with its context headers while the rest flow on; a task that throws is shown FAILED with its
-// trace and restarted by the supervisor with backoff; a retriable put is redelivered.
+// trace and restarted by the supervisor with backoff; a retriable put is redelivered. Source records
+// that fail are dead-lettered the same way, and count as done for their offsets.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -82,6 +83,62 @@ test("a poison record with errors.tolerance=none fails the task with the reason 
   });
   expect(status.trace).toMatch(/Tolerance exceeded in error handler at stage VALUE_CONVERTER/);
   await rest(worker, "DELETE", "/connectors/strict-sink");
+});
+
+test("source records whose transform fails are dead-lettered with their stage, and their offsets still committed", async () => {
+  const topic = `dlq-src-${Date.now()}`;
+  const dlq = `${topic}-dlq`;
+  // users' gender is MALE, FEMALE or OTHER: casting it to int32 fails on every record.
+  const put = await rest(worker, "PUT", "/connectors/dlq-source/config", {
+    "connector.class": "datagen",
+    "kafka.topic": topic,
+    quickstart: "users",
+    iterations: "5",
+    "max.interval": "1",
+    transforms: "cast",
+    "transforms.cast.type": "org.apache.kafka.connect.transforms.Cast$Value",
+    "transforms.cast.spec": "gender:int32",
+    "errors.tolerance": "all",
+    "errors.deadletterqueue.topic.name": dlq,
+    "errors.deadletterqueue.context.headers.enable": "true",
+  });
+  expect(put.status).toBe(201);
+  const dead = await readTopic(dlq, (records) => records.length >= 5);
+  expect(dead).toHaveLength(5);
+  for (const record of dead) {
+    expect(JSON.parse(record.value ?? "null")).toMatchObject({ gender: expect.stringMatching(/^[A-Z]+$/) });
+    expect(record.headers).toMatchObject({
+      "__connect.errors.connector.name": "dlq-source",
+      "__connect.errors.stage": "TRANSFORMATION",
+    });
+  }
+  // Skipped records count as done: the task's offset reaches the last of them (iterations count from 0).
+  const offsets = await eventually(async () => {
+    const { body } = await rest(worker, "GET", "/connectors/dlq-source/offsets");
+    return body.offsets?.[0]?.offset?.iteration === 4 ? body.offsets : undefined;
+  });
+  expect(offsets).toHaveLength(1);
+  const { body: status } = await rest(worker, "GET", "/connectors/dlq-source/status");
+  expect(status.tasks[0].state).toBe("RUNNING");
+  await rest(worker, "DELETE", "/connectors/dlq-source");
+});
+
+test("a source record whose transform fails with errors.tolerance=none fails the task at that stage", async () => {
+  await rest(worker, "PUT", "/connectors/strict-source/config", {
+    "connector.class": "datagen",
+    "kafka.topic": `strict-src-${Date.now()}`,
+    quickstart: "users",
+    iterations: "1",
+    transforms: "cast",
+    "transforms.cast.type": "org.apache.kafka.connect.transforms.Cast$Value",
+    "transforms.cast.spec": "gender:int32",
+  });
+  const status = await eventually(async () => {
+    const { body } = await rest(worker, "GET", "/connectors/strict-source/tasks/0/status");
+    return body.state === "FAILED" ? body : undefined;
+  });
+  expect(status.trace).toMatch(/Tolerance exceeded in error handler at stage TRANSFORMATION/);
+  await rest(worker, "DELETE", "/connectors/strict-source");
 });
 
 test("a task that throws is shown FAILED with its trace, then restarted with backoff, and nothing is lost", async () => {
