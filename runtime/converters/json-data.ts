@@ -274,7 +274,7 @@ export class JsonData {
           own++;
           item = value[name];
         }
-        const itemJson = this.toJson(field, item, path === "" ? name : `${path}.${name}`);
+        const itemJson = this.#fieldToJson(field, item, path, name);
         if (name === "__proto__") Object.defineProperty(json, name, { value: itemJson, enumerable: true });
         else json[name] = itemJson;
       }
@@ -285,6 +285,21 @@ export class JsonData {
     }
     if (Object.keys(value).length > own) refuseUnknownFields(names, value, path);
     return json;
+  }
+
+  /**
+   * A struct field's JSON, without building the field's path for errors on the way: only when the
+   * conversion throws is it repeated with the path (conversion is pure, so it throws the same error, now
+   * naming the field). Under a parent that is itself converted this way (`UNTRACKED`), the parent's
+   * caller repeats the whole parent instead.
+   */
+  #fieldToJson(field: Schema, item: unknown, path: string, name: string): unknown {
+    if (path === UNTRACKED) return this.toJson(field, item, UNTRACKED);
+    try {
+      return this.toJson(field, item, UNTRACKED);
+    } catch {
+      return this.toJson(field, item, path === "" ? name : `${path}.${name}`);
+    }
   }
 
   #structFromJson(schema: Schema, node: JsonTree, path: string): unknown {
@@ -311,6 +326,9 @@ export class JsonData {
     return struct;
   }
 }
+
+/** The path given to a conversion whose errors are never shown (see `JsonData.#fieldToJson`). */
+const UNTRACKED = "\u0000untracked";
 
 /** Each integer type's bounds for number values: min inclusive, max exclusive (exact as doubles). */
 const NUMBER_RANGES = {
