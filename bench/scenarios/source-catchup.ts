@@ -1,3 +1,4 @@
+import { Producer } from "@platformatic/kafka";
 import ZongJi, { type AnyBinlogEvent } from "@vlasky/zongji";
 import mysql from "mysql2/promise";
 import type { StackEnv } from "../../stack/env.ts";
@@ -5,14 +6,15 @@ import { startConnectStandalone } from "../debezium/connect-standalone.ts";
 import { compareWithCeiling, type Measured } from "../report.ts";
 import { ratePerSecond, type Scenario, type ScenarioContext } from "../scenario.ts";
 import { type ConnectProcess, startSluiceWorker } from "../support/connect-process.ts";
-import type { BenchKafka } from "../support/kafka.ts";
+import { type BenchKafka, uniqueName } from "../support/kafka.ts";
 import { ownCpuMicros, waitFor } from "../support/process-stats.ts";
 
 /**
  * Source catch-up: a CDC connector that was stopped while N rows were inserted (multi-row INSERTs of
  * 1,000 rows, one transaction each) is resumed and timed until every row is in Kafka. The same rows are
  * first read by the ceiling: a bare binlog read with the library Sluice uses (@vlasky/zongji) into a
- * no-op, from the binlog position before the inserts. The systems:
+ * no-op, from the binlog position before the inserts; then by a second ceiling that also writes each row
+ * to Kafka as plain JSON with the raw client Sluice uses (see `bareRead`). The systems:
  *  - Sluice's mysql-cdc in a `sluice standalone` worker process;
  *  - Debezium on Apache Kafka Connect 4.1.1 (ConnectStandalone, a JVM of its own). Debezium 3's MySQL
  *    connector refuses MariaDB's DDL, so against the stack's MariaDB it is Debezium's MariaDB connector
@@ -121,9 +123,18 @@ async function binlogPosition(db: mysql.Connection): Promise<{ file: string; pos
   return { file: row.File, position: Number(row.Position) };
 }
 
+/** Where `bareRead` also writes the rows it decodes, for the read-and-produce ceiling. */
+interface ProduceTarget {
+  producer: Producer;
+  topic: string;
+}
+
 /**
- * The ceiling: reads the binlog from `from` with zongji into a no-op until `count` rows of `table` were
- * decoded; timed from the first row event of the table to the last.
+ * The ceilings: reads the binlog from `from` with zongji until `count` rows of `table` were decoded,
+ * timed from the first row event of the table to the last — into a no-op, or, with `produce`, writing
+ * each row as JSON (JSON.stringify of zongji's row, its id as the key) with the raw Kafka client,
+ * acks=all, each row event one send, until every send is acknowledged: the least any CDC source built on
+ * these two libraries does.
  */
 async function bareRead(
   env: StackEnv,
@@ -131,12 +142,19 @@ async function bareRead(
   table: string,
   count: number,
   serverId: number,
+  produce?: ProduceTarget,
 ): Promise<{ rowsPerSecond: number; cpuMicrosPerRow: number }> {
   const zongji = new ZongJi({ ...env.mariadb });
   let seen = 0;
   let began = 0;
   let cpu = 0;
+  const sends: Array<Promise<unknown>> = [];
   const done = Promise.withResolvers<{ rowsPerSecond: number; cpuMicrosPerRow: number }>();
+  const finish = () =>
+    done.resolve({
+      rowsPerSecond: ratePerSecond(seen, performance.now() - began),
+      cpuMicrosPerRow: (ownCpuMicros() - cpu) / seen,
+    });
   zongji.on("error", (error: Error) => done.reject(error));
   zongji.on("binlog", (event: AnyBinlogEvent) => {
     if (event.getEventName() !== "writerows" || !("rows" in event)) return;
@@ -147,11 +165,19 @@ async function bareRead(
       cpu = ownCpuMicros();
     }
     seen += event.rows.length;
+    if (produce !== undefined) {
+      const messages = (event.rows as Array<Record<string, unknown>>).map((row) => ({
+        topic: produce.topic,
+        partition: 0,
+        key: Buffer.from(JSON.stringify({ id: row.id })),
+        value: Buffer.from(JSON.stringify(row)),
+      }));
+      // zongji cannot be paused, so sends are not limited: the client queues what it cannot send yet.
+      sends.push(produce.producer.send({ acks: -1, messages }));
+    }
     if (seen >= count) {
-      done.resolve({
-        rowsPerSecond: ratePerSecond(seen, performance.now() - began),
-        cpuMicrosPerRow: (ownCpuMicros() - cpu) / seen,
-      });
+      if (produce === undefined) finish();
+      else Promise.all(sends).then(finish, (error: Error) => done.reject(error));
     }
   });
   zongji.start({ serverId, filename: from.file, position: from.position, includeEvents: ROW_EVENTS });
@@ -172,10 +198,40 @@ async function connectorState(connect: ConnectProcess, name: string): Promise<st
   return String(status.connector?.state ?? "");
 }
 
-interface Caught {
+interface Rate {
   rowsPerSecond: number;
   cpuMicrosPerRow: number;
-  ceiling: { rowsPerSecond: number; cpuMicrosPerRow: number };
+}
+
+interface Caught extends Rate {
+  /** The bare read. */
+  ceiling: Rate;
+  /** The read-and-produce ceiling. */
+  produced: Rate;
+}
+
+/** The read-and-produce ceiling into a scratch topic of one partition, deleted afterwards. */
+async function readAndProduce(
+  context: ScenarioContext,
+  from: { file: string; position: number },
+  table: string,
+  count: number,
+  serverId: number,
+): Promise<Rate> {
+  const topic = uniqueName("bench-cdc-ceiling");
+  await context.kafka.createTopic(topic);
+  const producer = new Producer({
+    clientId: "bench-cdc-ceiling",
+    bootstrapBrokers: [context.kafka.bootstrap],
+    autocreateTopics: false,
+  });
+  try {
+    await producer.metadata({ topics: [topic] });
+    return await bareRead(context.env, from, table, count, serverId, { producer, topic });
+  } finally {
+    await producer.close();
+    await context.kafka.deleteTopics(topic);
+  }
 }
 
 /** One run of one system: stop, insert, bare read, resume, catch up. */
@@ -236,6 +292,7 @@ async function catchUp(
       `source-catchup: ${count} rows inserted in ${((performance.now() - insertStarted) / 1000).toFixed(1)} s`,
     );
     const ceiling = await bareRead(context.env, from, table, count, serverId + 1);
+    const produced = await readAndProduce(context, from, table, count, serverId + 2);
 
     const cpuBefore = connect.cpuMicros();
     await connect.rest("PUT", `/connectors/${name}/resume`);
@@ -260,6 +317,7 @@ async function catchUp(
       rowsPerSecond: ratePerSecond(total - (start?.records ?? 0), finishedAt - (start?.at ?? finishedAt)),
       cpuMicrosPerRow: cpu / count,
       ceiling,
+      produced,
     };
   } finally {
     await connect.deleteConnector(name);
@@ -273,6 +331,7 @@ export const sourceCatchupScenario: Scenario = {
   async run(context: ScenarioContext) {
     const count = context.quick ? 100_000 : 1_000_000;
     const ceilingSystem = "ceiling: bare zongji binlog read";
+    const producingSystem = "ceiling 2: zongji read → JSON → raw @platformatic/kafka produce";
     const measured: Measured[] = [];
     const figure = (system: string, metric: string, unit: string): number[] => {
       let found = measured.find((m) => m.system === system && m.metric === metric);
@@ -299,8 +358,10 @@ export const sourceCatchupScenario: Scenario = {
             figure(system.system, "CPU", "µs/row").push(caught.cpuMicrosPerRow);
             figure(ceilingSystem, "catch-up", "rows/s").push(caught.ceiling.rowsPerSecond);
             figure(ceilingSystem, "CPU", "µs/row").push(caught.ceiling.cpuMicrosPerRow);
+            figure(producingSystem, "catch-up", "rows/s").push(caught.produced.rowsPerSecond);
+            figure(producingSystem, "CPU", "µs/row").push(caught.produced.cpuMicrosPerRow);
             context.log(
-              `source-catchup ${system.system} run ${run}: ${Math.round(caught.rowsPerSecond)} rows/s (${caught.cpuMicrosPerRow.toFixed(1)} µs/row); bare read ${Math.round(caught.ceiling.rowsPerSecond)} rows/s (${caught.ceiling.cpuMicrosPerRow.toFixed(1)} µs/row)`,
+              `source-catchup ${system.system} run ${run}: ${Math.round(caught.rowsPerSecond)} rows/s (${caught.cpuMicrosPerRow.toFixed(1)} µs/row); bare read ${Math.round(caught.ceiling.rowsPerSecond)} rows/s (${caught.ceiling.cpuMicrosPerRow.toFixed(1)} µs/row); read and produce ${Math.round(caught.produced.rowsPerSecond)} rows/s (${caught.produced.cpuMicrosPerRow.toFixed(1)} µs/row)`,
             );
           }
         } catch (error) {
@@ -330,6 +391,21 @@ export const sourceCatchupScenario: Scenario = {
     if (sluice !== undefined && debezium !== undefined) {
       context.note(
         `source-catchup: Sluice at ${(sluice / debezium).toFixed(2)}× Debezium's rows/s (target ≥ 1.2×: ${sluice >= 1.2 * debezium ? "met" : "missed"}).`,
+      );
+    }
+    const producing = rate(producingSystem);
+    if (sluice !== undefined && producing !== undefined) {
+      context.note(
+        `source-catchup: Sluice at ${(sluice / producing).toFixed(2)}× the read-and-produce ceiling (zongji rows JSON-encoded as they come and sent with the raw Kafka client: no envelope, no offsets, no error handling).`,
+      );
+    }
+    const cpu = (system: string) =>
+      entries.find((entry) => entry.system === system && entry.metric === "CPU")?.median;
+    const sluiceCpu = cpu(SLUICE.system);
+    const debeziumCpu = cpu(DEBEZIUM.system);
+    if (sluiceCpu !== undefined && debeziumCpu !== undefined) {
+      context.note(
+        `source-catchup: CPU per row, Sluice ${sluiceCpu.toFixed(1)} µs, Debezium ${debeziumCpu.toFixed(1)} µs (target: no more than Debezium: ${sluiceCpu <= debeziumCpu ? "met" : "missed"}).`,
       );
     }
     const exactlyOnce = rate(SLUICE_EXACTLY_ONCE.system);
