@@ -17,7 +17,7 @@ import { type HdfsSettings, hdfsSettings } from "./config.ts";
 import { type FileFormat, fileFormat, type RecordEncoder } from "./format.ts";
 import { bucketStart, createPartitioner, type Partitioner, recordTime } from "./partitioner.ts";
 import { SinkPaths } from "./paths.ts";
-import { applyWal, recoverPartition, type WriteAheadLog, writeWal } from "./wal.ts";
+import { applyWal, publishReplacement, recoverPartition, stageWal, type WriteAheadLog } from "./wal.ts";
 import { WebHdfs, WebHdfsError } from "./webhdfs.ts";
 
 /** Encoded bytes a file holds in memory before they are appended to its temp file. */
@@ -293,6 +293,18 @@ export class HdfsSinkTask implements SinkTask {
     }
   }
 
+  /** Appends what is left of a finished file and checks that HDFS holds every byte written. */
+  async #completeTempFile(hdfs: WebHdfs, file: OpenFile): Promise<void> {
+    await this.#writePending(file);
+    const length = (await hdfs.getFileStatus(file.temp))?.length;
+    if (length !== file.written) {
+      throw new SluiceError(
+        ErrorCode.EXTERNAL_FATAL,
+        `the temp file ${file.temp} holds ${length ?? "no"} bytes where ${file.written} were written; the task restarts and writes these records again`,
+      );
+    }
+  }
+
   /** Commits every open file of the partition as one unit (see wal.ts); safe to call again after a throw. */
   async #commit(state: PartitionState): Promise<void> {
     const hdfs = this.#require(this.#hdfs, "HDFS client");
@@ -306,21 +318,14 @@ export class HdfsSinkTask implements SinkTask {
         return;
       }
       const files = [...state.files.values()];
+      // From here on the files are finished: no record may go into them before this commit succeeds.
+      state.commitDue = true;
       for (const file of files) {
         if (!file.finished) {
           file.pending.push(file.encoder.finish());
           file.finished = true;
         }
-        await this.#writePending(file);
-        const length = (await hdfs.getFileStatus(file.temp))?.length;
-        if (length !== file.written) {
-          throw new SluiceError(
-            ErrorCode.EXTERNAL_FATAL,
-            `the temp file ${file.temp} holds ${length ?? "no"} bytes where ${file.written} were written; the task restarts and writes these records again`,
-          );
-        }
       }
-      step("temp-files-complete");
       const wal: WriteAheadLog = {
         next,
         files: files.map((file) => ({
@@ -334,7 +339,20 @@ export class HdfsSinkTask implements SinkTask {
           }),
         })),
       };
-      await writeWal(hdfs, paths, state.tp, wal);
+      // The new log is staged while the temp files are completed: it counts only once it replaces
+      // wal.json, which waits for every temp file (a crash before leaves a stray temp that recovery deletes).
+      const [completed, staged] = await Promise.allSettled([
+        settleAll(files.map((file) => this.#completeTempFile(hdfs, file))),
+        stageWal(hdfs, paths, state.tp, wal),
+      ]);
+      if (completed.status === "rejected" || staged.status === "rejected") {
+        if (staged.status === "fulfilled") {
+          await hdfs.delete(staged.value.temp, { recursive: false }).catch(() => {});
+        }
+        throw completed.status === "rejected" ? completed.reason : (staged as PromiseRejectedResult).reason;
+      }
+      step("temp-files-complete");
+      await publishReplacement(hdfs, staged.value);
       state.committing = wal;
       step("wal-written");
     }
@@ -433,4 +451,11 @@ export class HdfsSinkTask implements SinkTask {
     })();
     return this.#stopping;
   }
+}
+
+/** Waits for every promise to settle (so nothing still runs), then rejects with the first failure, if any. */
+async function settleAll(promises: readonly Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((result) => result.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
 }
