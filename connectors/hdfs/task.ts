@@ -51,7 +51,6 @@ interface OpenFile {
   created: boolean;
   /** Encoded chunks not yet in HDFS, in order. */
   pending: Uint8Array[];
-  finished: boolean;
 }
 
 interface PartitionState {
@@ -60,11 +59,26 @@ interface PartitionState {
   committedNext: bigint | null;
   /** The next offset to handle; records below it were handled already (redeliveries are dropped). */
   expectedNext: bigint | null;
+  /** The files records go to now. */
   readonly files: Map<string, OpenFile>;
-  /** A log written whose renames have not all been done; the commit resumes from it. */
-  committing: WriteAheadLog | null;
-  /** A commit was asked for and has not happened yet. */
+  /** The files of the last commit, sealed; null once it succeeded (at most one per partition). */
+  sealed: SealedCommit | null;
+  /** The open files must be sealed before another record is written into them. */
   commitDue: boolean;
+}
+
+/** Files taken out of writing to be committed together, with the log that commits them. */
+interface SealedCommit {
+  readonly files: readonly OpenFile[];
+  readonly wal: WriteAheadLog;
+  /** The log's RENAME over wal.json was sent, so it may name these temp files: they stay for recovery. */
+  walMayBeInPlace: boolean;
+  /** The log is in place; what is left is renaming the files. */
+  walWritten: boolean;
+  /** The run started by the seal; it never rejects (see `failure`). */
+  running: Promise<void>;
+  /** Why that run failed; the commit is run again at the next put or flush. */
+  failure: { error: unknown } | null;
 }
 
 /**
@@ -74,8 +88,14 @@ interface PartitionState {
  * a file holds flush.size records, when its records span rotate.interval.ms, when a record's schema
  * changes, and at every rotate.schedule.interval.ms of the wall clock (a timer asks the engine for a
  * commit, so a quiet topic still rolls). `open` recovers each partition from HDFS and seeks there;
- * `preCommit` hands the engine only offsets of committed files. `close` and `stop` abandon files not yet
- * committed: the next owner reads those records again.
+ * `preCommit` hands the engine only offsets of committed files. `close` and `stop` let a commit under way
+ * finish, then abandon files not yet committed: the next owner reads those records again.
+ *
+ * A commit runs in the background: its files are sealed (new records go to new files) and `put` goes on
+ * while their last bytes, the log and the renames are written, so the next files fill while the NameNode
+ * and DataNodes work. At most one commit per partition runs at a time: sealing the next one waits for it.
+ * A failed commit is run again at the next `put` or `flush` of its partition, which throw when it fails
+ * again; `commitsSettled` waits for the commits under way.
  */
 export class HdfsSinkTask implements SinkTask {
   readonly kind = "sink";
@@ -146,7 +166,7 @@ export class HdfsSinkTask implements SinkTask {
         committedNext: next,
         expectedNext: next,
         files: new Map(),
-        committing: null,
+        sealed: null,
         commitDue: false,
       });
       if (next !== null) context.seek(tp, next);
@@ -174,7 +194,8 @@ export class HdfsSinkTask implements SinkTask {
     for (const record of records) {
       const state = this.#state(record);
       if (state.expectedNext !== null && record.kafkaOffset < state.expectedNext) continue;
-      if (state.commitDue || state.committing !== null) await this.#commit(state);
+      if (state.sealed?.failure) await this.#settleSealed(state);
+      if (state.commitDue) await this.#commit(state);
       await this.#write(state, record);
     }
     if (this.#scheduledRotationDue) await this.#commitScheduled(false);
@@ -228,7 +249,6 @@ export class HdfsSinkTask implements SinkTask {
           written: 0,
           created: false,
           pending: [],
-          finished: false,
         };
         state.files.set(placed.directory, file);
       } else {
@@ -305,28 +325,27 @@ export class HdfsSinkTask implements SinkTask {
     }
   }
 
-  /** Commits every open file of the partition as one unit (see wal.ts); safe to call again after a throw. */
+  /**
+   * Seals every open file of the partition to be committed as one unit (see wal.ts) and starts that
+   * commit in the background, once the previous commit succeeded. Safe to call again after a throw.
+   */
   async #commit(state: PartitionState): Promise<void> {
-    const hdfs = this.#require(this.#hdfs, "HDFS client");
     const paths = this.#require(this.#paths, "paths");
     const format = this.#require(this.#format, "format");
-    const step = (s: CommitStep) => this.#onCommitStep?.(s, state.tp);
-    if (state.committing === null) {
-      const next = state.expectedNext;
-      if (next === null || (state.files.size === 0 && next === state.committedNext)) {
-        state.commitDue = false;
-        return;
-      }
-      const files = [...state.files.values()];
-      // From here on the files are finished: no record may go into them before this commit succeeds.
-      state.commitDue = true;
-      for (const file of files) {
-        if (!file.finished) {
-          file.pending.push(file.encoder.finish());
-          file.finished = true;
-        }
-      }
-      const wal: WriteAheadLog = {
+    state.commitDue = true;
+    await this.#settleSealed(state);
+    const next = state.expectedNext;
+    if (next === null || (state.files.size === 0 && next === state.committedNext)) {
+      state.commitDue = false;
+      return;
+    }
+    const files = [...state.files.values()];
+    for (const file of files) {
+      file.pending.push(file.encoder.finish());
+    }
+    const sealed: SealedCommit = {
+      files,
+      wal: {
         next,
         files: files.map((file) => ({
           temp: file.temp,
@@ -338,12 +357,48 @@ export class HdfsSinkTask implements SinkTask {
             extension: format.extension,
           }),
         })),
-      };
+      },
+      walMayBeInPlace: false,
+      walWritten: false,
+      running: Promise.resolve(),
+      failure: null,
+    };
+    state.files.clear();
+    state.sealed = sealed;
+    state.commitDue = false;
+    this.#run(state, sealed);
+  }
+
+  /** Waits for the partition's commit under way; one that failed is run again here, and throws if it fails again. */
+  async #settleSealed(state: PartitionState): Promise<void> {
+    const sealed = state.sealed;
+    if (sealed === null) return;
+    await sealed.running;
+    if (state.sealed !== sealed) return;
+    this.#run(state, sealed);
+    await sealed.running;
+    if (sealed.failure !== null) throw sealed.failure.error;
+  }
+
+  /** Starts a run of a sealed commit; its outcome lands in `running` and `failure`. */
+  #run(state: PartitionState, sealed: SealedCommit): void {
+    sealed.failure = null;
+    sealed.running = this.#runCommit(state, sealed).catch((error: unknown) => {
+      sealed.failure = { error };
+    });
+  }
+
+  /** The steps of a sealed commit, from wherever an earlier run stopped; the partition's committed position moves at the end. */
+  async #runCommit(state: PartitionState, sealed: SealedCommit): Promise<void> {
+    const hdfs = this.#require(this.#hdfs, "HDFS client");
+    const paths = this.#require(this.#paths, "paths");
+    const step = (s: CommitStep) => this.#onCommitStep?.(s, state.tp);
+    if (!sealed.walWritten) {
       // The new log is staged while the temp files are completed: it counts only once it replaces
       // wal.json, which waits for every temp file (a crash before leaves a stray temp that recovery deletes).
       const [completed, staged] = await Promise.allSettled([
-        settleAll(files.map((file) => this.#completeTempFile(hdfs, file))),
-        stageWal(hdfs, paths, state.tp, wal),
+        settleAll(sealed.files.map((file) => this.#completeTempFile(hdfs, file))),
+        stageWal(hdfs, paths, state.tp, sealed.wal),
       ]);
       if (completed.status === "rejected" || staged.status === "rejected") {
         if (staged.status === "fulfilled") {
@@ -352,22 +407,18 @@ export class HdfsSinkTask implements SinkTask {
         throw completed.status === "rejected" ? completed.reason : (staged as PromiseRejectedResult).reason;
       }
       step("temp-files-complete");
+      sealed.walMayBeInPlace = true;
       await publishReplacement(hdfs, staged.value);
-      state.committing = wal;
+      sealed.walWritten = true;
       step("wal-written");
     }
-    await applyWal(hdfs, state.committing, undefined, () => step("file-renamed"));
-    this.#logger.debug(
-      `committed ${state.committing.files.length} file(s) of ${topicPartitionKey(state.tp)}`,
-      {
-        next: state.committing.next?.toString(),
-        files: state.committing.files.map((f) => f.final),
-      },
-    );
-    state.committedNext = state.committing.next;
-    state.committing = null;
-    state.files.clear();
-    state.commitDue = false;
+    await applyWal(hdfs, sealed.wal, undefined, () => step("file-renamed"));
+    this.#logger.debug(`committed ${sealed.wal.files.length} file(s) of ${topicPartitionKey(state.tp)}`, {
+      next: sealed.wal.next?.toString(),
+      files: sealed.wal.files.map((f) => f.final),
+    });
+    state.committedNext = sealed.wal.next;
+    if (state.sealed === sealed) state.sealed = null;
     this.#context?.requestCommit();
   }
 
@@ -386,9 +437,10 @@ export class HdfsSinkTask implements SinkTask {
         settings.rotateIntervalMs !== null &&
         settings.timestampExtractor === "Wallclock" &&
         [...state.files.values()].some((file) => now - file.firstTime >= settings.rotateIntervalMs!);
-      if (!(scheduled || aged || state.commitDue || state.committing !== null)) continue;
+      if (!(scheduled || aged || state.commitDue || state.sealed?.failure)) continue;
       try {
-        await this.#commit(state);
+        if (scheduled || aged || state.commitDue) await this.#commit(state);
+        else await this.#settleSealed(state);
       } catch (error) {
         if (!tolerateRetriable || !isRetriable(error)) throw error;
         failed = true;
@@ -403,9 +455,26 @@ export class HdfsSinkTask implements SinkTask {
     if (!failed) this.#scheduledRotationDue = false;
   }
 
-  /** Commits what the wall clock made due; other files keep growing (the engine commits only what preCommit says). */
+  /**
+   * Starts the commits the wall clock made due and runs failed ones again; other files keep growing, and
+   * commits under way go on (the engine commits only what preCommit says).
+   */
   async flush(): Promise<void> {
     await this.#commitScheduled(true);
+  }
+
+  /**
+   * Resolves once no commit is under way, or rejects with the failure of the last one of a partition
+   * (which is run again at the next put or flush). For callers that need HDFS to reflect every commit
+   * started so far; the engine needs none of it (preCommit says what is committed).
+   */
+  async commitsSettled(): Promise<void> {
+    for (const state of this.#partitions.values()) {
+      const sealed = state.sealed;
+      if (sealed === null) continue;
+      await sealed.running;
+      if (sealed.failure !== null) throw sealed.failure.error;
+    }
   }
 
   /** The offset after the last committed record of each partition: what HDFS holds, nothing more. */
@@ -418,14 +487,17 @@ export class HdfsSinkTask implements SinkTask {
   }
 
   /**
-   * Deletes a partition's temp files that no written log names, best effort (recovery deletes what is
-   * left). A log written but not applied stays for the next owner's recovery to finish.
+   * Lets the partition's commit under way end, then deletes its temp files that no written log may name,
+   * best effort (recovery deletes what is left). A log that may be in place but was not applied stays
+   * for the next owner's recovery to finish.
    */
   async #abandon(state: PartitionState): Promise<void> {
     const hdfs = this.#hdfs;
     this.#partitions.delete(topicPartitionKey(state.tp));
-    if (hdfs === null || state.committing !== null) return;
-    for (const file of state.files.values()) {
+    const sealed = state.sealed;
+    if (sealed !== null) await sealed.running;
+    if (hdfs === null || (state.sealed !== null && sealed?.walMayBeInPlace)) return;
+    for (const file of [...(state.sealed?.files ?? []), ...state.files.values()]) {
       if (!file.created) continue;
       await hdfs.delete(file.temp, { recursive: false }).catch((error: unknown) => {
         this.#logger.warn(`could not delete the temp file ${file.temp}; the next recovery will`, {

@@ -99,7 +99,8 @@ test.each<[CommitStep, number, string[]]>([
         if (commits === 2 && s === step) throw new Error(`crash at ${s}`);
       },
     });
-    await expect(task.put(RECORDS)).rejects.toThrow(`crash at ${step}`);
+    // The crash happens in a commit running in the background: the put or the wait for commits reports it.
+    await expect(task.put(RECORDS).then(() => task.commitsSettled())).rejects.toThrow(`crash at ${step}`);
     expect(await task.preCommit()).toEqual(new Map([["orders-0", { partition: TP, offset: 7n }]]));
     // The task object is dropped here without stop(), as a kill -9 would leave it.
 
@@ -203,7 +204,9 @@ test("altering offsets first completes a commit that a crash cut short", async (
       if (step === "wal-written") throw new Error("crash");
     },
   });
-  await expect(task.put(orderRecords("orders", 0, 0, 5))).rejects.toThrow("crash");
+  await expect(task.put(orderRecords("orders", 0, 0, 5)).then(() => task.commitsSettled())).rejects.toThrow(
+    "crash",
+  );
   expect(await committedFiles(dir)).toEqual([]);
   const connector = hdfsPlugin.createConnector();
   await connector.alterOffsets?.(hdfsPlugin.config.parse(raw), [{ partition: TP, offset: 100n }]);
