@@ -23,16 +23,24 @@ import { WebHdfs, WebHdfsError } from "./webhdfs.ts";
 /** Encoded bytes a file holds in memory before they are appended to its temp file. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Commits of one partition under way at a time: the next one's temp files and log are written while the
+ * previous one finishes. Sealing another waits for the oldest; each holds at most a chunk per file in memory.
+ */
+const MAX_SEALED_COMMITS = 2;
+
 /** The steps of a commit, in order; see HdfsSinkTaskOptions.onCommitStep. */
 export type CommitStep = "temp-files-complete" | "wal-written" | "file-renamed";
 
 export interface HdfsSinkTaskOptions {
   clock?: Clock;
   /**
-   * Called after each step of a commit of `tp`. A throw there stops the commit exactly where a crash at
-   * that step would (tests use it to cut commits short and then abandon the task).
+   * Called after each step of a commit of `tp`; `next` is the offset that commit moves the partition to,
+   * which tells commits apart (the steps of two commits under way may interleave). A throw there stops
+   * the commit exactly where a crash at that step would (tests use it to cut commits short and then
+   * abandon the task).
    */
-  onCommitStep?: (step: CommitStep, tp: TopicPartition) => void;
+  onCommitStep?: (step: CommitStep, tp: TopicPartition, next: bigint | null) => void;
 }
 
 /** A file being written: a temp file in HDFS plus the encoded bytes not yet appended to it. */
@@ -61,8 +69,8 @@ interface PartitionState {
   expectedNext: bigint | null;
   /** The files records go to now. */
   readonly files: Map<string, OpenFile>;
-  /** The files of the last commit, sealed; null once it succeeded (at most one per partition). */
-  sealed: SealedCommit | null;
+  /** Commits sealed and not yet done, oldest first (at most MAX_SEALED_COMMITS). */
+  readonly sealed: SealedCommit[];
   /** The open files must be sealed before another record is written into them. */
   commitDue: boolean;
 }
@@ -75,9 +83,9 @@ interface SealedCommit {
   walMayBeInPlace: boolean;
   /** The log is in place; what is left is renaming the files. */
   walWritten: boolean;
-  /** The run started by the seal; it never rejects (see `failure`). */
+  /** The latest run of the commit; it never rejects (see `failure`). */
   running: Promise<void>;
-  /** Why that run failed; the commit is run again at the next put or flush. */
+  /** Why that run failed; the commit is run again, after the earlier ones, at the next put or flush. */
   failure: { error: unknown } | null;
 }
 
@@ -93,9 +101,11 @@ interface SealedCommit {
  *
  * A commit runs in the background: its files are sealed (new records go to new files) and `put` goes on
  * while their last bytes, the log and the renames are written, so the next files fill while the NameNode
- * and DataNodes work. At most one commit per partition runs at a time: sealing the next one waits for it.
- * A failed commit is run again at the next `put` or `flush` of its partition, which throw when it fails
- * again; `commitsSettled` waits for the commits under way.
+ * and DataNodes work. Up to MAX_SEALED_COMMITS commits of a partition are under way: a commit's temp
+ * files and staged log may be written while the previous commit runs, but its log replaces wal.json only
+ * once the previous commit's renames are done, so the log always names the only commit that may be
+ * incomplete. A failed commit is run again (with those after it) at the next `put` or `flush` of its
+ * partition, which throw when it fails again; `commitsSettled` waits for the commits under way.
  */
 export class HdfsSinkTask implements SinkTask {
   readonly kind = "sink";
@@ -166,7 +176,7 @@ export class HdfsSinkTask implements SinkTask {
         committedNext: next,
         expectedNext: next,
         files: new Map(),
-        sealed: null,
+        sealed: [],
         commitDue: false,
       });
       if (next !== null) context.seek(tp, next);
@@ -194,7 +204,7 @@ export class HdfsSinkTask implements SinkTask {
     for (const record of records) {
       const state = this.#state(record);
       if (state.expectedNext !== null && record.kafkaOffset < state.expectedNext) continue;
-      if (state.sealed?.failure) await this.#settleSealed(state);
+      if (hasFailedCommit(state)) await this.#settleSealed(state, 0);
       if (state.commitDue) await this.#commit(state);
       await this.#write(state, record);
     }
@@ -327,15 +337,16 @@ export class HdfsSinkTask implements SinkTask {
 
   /**
    * Seals every open file of the partition to be committed as one unit (see wal.ts) and starts that
-   * commit in the background, once the previous commit succeeded. Safe to call again after a throw.
+   * commit in the background, once there is room for it. Safe to call again after a throw.
    */
   async #commit(state: PartitionState): Promise<void> {
     const paths = this.#require(this.#paths, "paths");
     const format = this.#require(this.#format, "format");
     state.commitDue = true;
-    await this.#settleSealed(state);
+    await this.#settleSealed(state, hasFailedCommit(state) ? 0 : MAX_SEALED_COMMITS - 1);
     const next = state.expectedNext;
-    if (next === null || (state.files.size === 0 && next === state.committedNext)) {
+    const sealedNext = state.sealed.at(-1)?.wal.next ?? state.committedNext;
+    if (next === null || (state.files.size === 0 && next === sealedNext)) {
       state.commitDue = false;
       return;
     }
@@ -364,20 +375,25 @@ export class HdfsSinkTask implements SinkTask {
       failure: null,
     };
     state.files.clear();
-    state.sealed = sealed;
+    state.sealed.push(sealed);
     state.commitDue = false;
     this.#run(state, sealed);
   }
 
-  /** Waits for the partition's commit under way; one that failed is run again here, and throws if it fails again. */
-  async #settleSealed(state: PartitionState): Promise<void> {
-    const sealed = state.sealed;
-    if (sealed === null) return;
-    await sealed.running;
-    if (state.sealed !== sealed) return;
-    this.#run(state, sealed);
-    await sealed.running;
-    if (sealed.failure !== null) throw sealed.failure.error;
+  /**
+   * Waits until at most `keep` commits of the partition are under way, oldest first; a commit found
+   * failed is run again here (and throws if it fails again).
+   */
+  async #settleSealed(state: PartitionState, keep: number): Promise<void> {
+    while (state.sealed.length > keep) {
+      const oldest = state.sealed[0] as SealedCommit;
+      await oldest.running;
+      // Done (and removed), or run again by someone else meanwhile: look again.
+      if (state.sealed[0] !== oldest || oldest.failure === null) continue;
+      this.#run(state, oldest);
+      await oldest.running;
+      if (oldest.failure !== null) throw oldest.failure.error;
+    }
   }
 
   /** Starts a run of a sealed commit; its outcome lands in `running` and `failure`. */
@@ -388,11 +404,25 @@ export class HdfsSinkTask implements SinkTask {
     });
   }
 
-  /** The steps of a sealed commit, from wherever an earlier run stopped; the partition's committed position moves at the end. */
+  /** Resolves once every commit sealed before `sealed` is done; throws when one of them failed. */
+  async #previousCommitsDone(state: PartitionState, sealed: SealedCommit): Promise<void> {
+    for (;;) {
+      const index = state.sealed.indexOf(sealed);
+      const previous = index > 0 ? state.sealed[index - 1] : undefined;
+      if (previous === undefined) return;
+      await previous.running;
+      if (previous.failure !== null) throw previous.failure.error;
+    }
+  }
+
+  /**
+   * The steps of a sealed commit, from wherever an earlier run stopped; the log replaces wal.json only
+   * after the commits before it are done. The partition's committed position moves at the end.
+   */
   async #runCommit(state: PartitionState, sealed: SealedCommit): Promise<void> {
     const hdfs = this.#require(this.#hdfs, "HDFS client");
     const paths = this.#require(this.#paths, "paths");
-    const step = (s: CommitStep) => this.#onCommitStep?.(s, state.tp);
+    const step = (s: CommitStep) => this.#onCommitStep?.(s, state.tp, sealed.wal.next);
     if (!sealed.walWritten) {
       // The new log is staged while the temp files are completed: it counts only once it replaces
       // wal.json, which waits for every temp file (a crash before leaves a stray temp that recovery deletes).
@@ -400,15 +430,19 @@ export class HdfsSinkTask implements SinkTask {
         settleAll(sealed.files.map((file) => this.#completeTempFile(hdfs, file))),
         stageWal(hdfs, paths, state.tp, sealed.wal),
       ]);
-      if (completed.status === "rejected" || staged.status === "rejected") {
-        if (staged.status === "fulfilled") {
+      try {
+        if (completed.status === "rejected") throw completed.reason;
+        if (staged.status === "rejected") throw staged.reason;
+        step("temp-files-complete");
+        await this.#previousCommitsDone(state, sealed);
+        sealed.walMayBeInPlace = true;
+        await publishReplacement(hdfs, staged.value);
+      } catch (error) {
+        if (staged.status === "fulfilled" && !sealed.walMayBeInPlace) {
           await hdfs.delete(staged.value.temp, { recursive: false }).catch(() => {});
         }
-        throw completed.status === "rejected" ? completed.reason : (staged as PromiseRejectedResult).reason;
+        throw error;
       }
-      step("temp-files-complete");
-      sealed.walMayBeInPlace = true;
-      await publishReplacement(hdfs, staged.value);
       sealed.walWritten = true;
       step("wal-written");
     }
@@ -418,7 +452,8 @@ export class HdfsSinkTask implements SinkTask {
       files: sealed.wal.files.map((f) => f.final),
     });
     state.committedNext = sealed.wal.next;
-    if (state.sealed === sealed) state.sealed = null;
+    const index = state.sealed.indexOf(sealed);
+    if (index >= 0) state.sealed.splice(index, 1);
     this.#context?.requestCommit();
   }
 
@@ -437,10 +472,11 @@ export class HdfsSinkTask implements SinkTask {
         settings.rotateIntervalMs !== null &&
         settings.timestampExtractor === "Wallclock" &&
         [...state.files.values()].some((file) => now - file.firstTime >= settings.rotateIntervalMs!);
-      if (!(scheduled || aged || state.commitDue || state.sealed?.failure)) continue;
+      const rerun = hasFailedCommit(state);
+      if (!(scheduled || aged || state.commitDue || rerun)) continue;
       try {
+        if (rerun) await this.#settleSealed(state, 0);
         if (scheduled || aged || state.commitDue) await this.#commit(state);
-        else await this.#settleSealed(state);
       } catch (error) {
         if (!tolerateRetriable || !isRetriable(error)) throw error;
         failed = true;
@@ -470,10 +506,9 @@ export class HdfsSinkTask implements SinkTask {
    */
   async commitsSettled(): Promise<void> {
     for (const state of this.#partitions.values()) {
-      const sealed = state.sealed;
-      if (sealed === null) continue;
-      await sealed.running;
-      if (sealed.failure !== null) throw sealed.failure.error;
+      for (const sealed of [...state.sealed]) await sealed.running;
+      const failed = state.sealed.find((sealed) => sealed.failure !== null);
+      if (failed?.failure) throw failed.failure.error;
     }
   }
 
@@ -494,10 +529,9 @@ export class HdfsSinkTask implements SinkTask {
   async #abandon(state: PartitionState): Promise<void> {
     const hdfs = this.#hdfs;
     this.#partitions.delete(topicPartitionKey(state.tp));
-    const sealed = state.sealed;
-    if (sealed !== null) await sealed.running;
-    if (hdfs === null || (state.sealed !== null && sealed?.walMayBeInPlace)) return;
-    for (const file of [...(state.sealed?.files ?? []), ...state.files.values()]) {
+    for (const sealed of [...state.sealed]) await sealed.running;
+    if (hdfs === null || state.sealed.some((sealed) => sealed.walMayBeInPlace)) return;
+    for (const file of [...state.sealed.flatMap((sealed) => sealed.files), ...state.files.values()]) {
       if (!file.created) continue;
       await hdfs.delete(file.temp, { recursive: false }).catch((error: unknown) => {
         this.#logger.warn(`could not delete the temp file ${file.temp}; the next recovery will`, {
@@ -530,4 +564,9 @@ async function settleAll(promises: readonly Promise<unknown>[]): Promise<void> {
   const results = await Promise.allSettled(promises);
   const failed = results.find((result) => result.status === "rejected");
   if (failed !== undefined) throw failed.reason;
+}
+
+/** True when a commit of the partition failed and was not run again yet. */
+function hasFailedCommit(state: PartitionState): boolean {
+  return state.sealed.some((sealed) => sealed.failure !== null);
 }

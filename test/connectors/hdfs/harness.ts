@@ -13,7 +13,6 @@ import type {
   Logger,
   Schema,
   SinkRecord,
-  SinkTask,
   SinkTaskContext,
   TopicPartition,
 } from "../../../runtime/api/index.ts";
