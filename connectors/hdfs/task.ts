@@ -17,11 +17,17 @@ import { type HdfsSettings, hdfsSettings } from "./config.ts";
 import { type FileFormat, fileFormat, type RecordEncoder } from "./format.ts";
 import { bucketStart, createPartitioner, type Partitioner, recordTime } from "./partitioner.ts";
 import { SinkPaths } from "./paths.ts";
-import { applyWal, recoverPartition, type WriteAheadLog, writeWal } from "./wal.ts";
+import { applyWal, publishReplacement, recoverPartition, stageWal, type WriteAheadLog } from "./wal.ts";
 import { WebHdfs, WebHdfsError } from "./webhdfs.ts";
 
 /** Encoded bytes a file holds in memory before they are appended to its temp file. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Commits of one partition under way at a time: the next one's temp files and log are written while the
+ * previous one finishes. Sealing another waits for the oldest; each holds at most a chunk per file in memory.
+ */
+const MAX_SEALED_COMMITS = 2;
 
 /** The steps of a commit, in order; see HdfsSinkTaskOptions.onCommitStep. */
 export type CommitStep = "temp-files-complete" | "wal-written" | "file-renamed";
@@ -29,10 +35,12 @@ export type CommitStep = "temp-files-complete" | "wal-written" | "file-renamed";
 export interface HdfsSinkTaskOptions {
   clock?: Clock;
   /**
-   * Called after each step of a commit of `tp`. A throw there stops the commit exactly where a crash at
-   * that step would (tests use it to cut commits short and then abandon the task).
+   * Called after each step of a commit of `tp`; `next` is the offset that commit moves the partition to,
+   * which tells commits apart (the steps of two commits under way may interleave). A throw there stops
+   * the commit exactly where a crash at that step would (tests use it to cut commits short and then
+   * abandon the task).
    */
-  onCommitStep?: (step: CommitStep, tp: TopicPartition) => void;
+  onCommitStep?: (step: CommitStep, tp: TopicPartition, next: bigint | null) => void;
 }
 
 /** A file being written: a temp file in HDFS plus the encoded bytes not yet appended to it. */
@@ -51,7 +59,6 @@ interface OpenFile {
   created: boolean;
   /** Encoded chunks not yet in HDFS, in order. */
   pending: Uint8Array[];
-  finished: boolean;
 }
 
 interface PartitionState {
@@ -60,11 +67,26 @@ interface PartitionState {
   committedNext: bigint | null;
   /** The next offset to handle; records below it were handled already (redeliveries are dropped). */
   expectedNext: bigint | null;
+  /** The files records go to now. */
   readonly files: Map<string, OpenFile>;
-  /** A log written whose renames have not all been done; the commit resumes from it. */
-  committing: WriteAheadLog | null;
-  /** A commit was asked for and has not happened yet. */
+  /** Commits sealed and not yet done, oldest first (at most MAX_SEALED_COMMITS). */
+  readonly sealed: SealedCommit[];
+  /** The open files must be sealed before another record is written into them. */
   commitDue: boolean;
+}
+
+/** Files taken out of writing to be committed together, with the log that commits them. */
+interface SealedCommit {
+  readonly files: readonly OpenFile[];
+  readonly wal: WriteAheadLog;
+  /** The log's RENAME over wal.json was sent, so it may name these temp files: they stay for recovery. */
+  walMayBeInPlace: boolean;
+  /** The log is in place; what is left is renaming the files. */
+  walWritten: boolean;
+  /** The latest run of the commit; it never rejects (see `failure`). */
+  running: Promise<void>;
+  /** Why that run failed; the commit is run again, after the earlier ones, at the next put or flush. */
+  failure: { error: unknown } | null;
 }
 
 /**
@@ -74,8 +96,16 @@ interface PartitionState {
  * a file holds flush.size records, when its records span rotate.interval.ms, when a record's schema
  * changes, and at every rotate.schedule.interval.ms of the wall clock (a timer asks the engine for a
  * commit, so a quiet topic still rolls). `open` recovers each partition from HDFS and seeks there;
- * `preCommit` hands the engine only offsets of committed files. `close` and `stop` abandon files not yet
- * committed: the next owner reads those records again.
+ * `preCommit` hands the engine only offsets of committed files. `close` and `stop` let a commit under way
+ * finish, then abandon files not yet committed: the next owner reads those records again.
+ *
+ * A commit runs in the background: its files are sealed (new records go to new files) and `put` goes on
+ * while their last bytes, the log and the renames are written, so the next files fill while the NameNode
+ * and DataNodes work. Up to MAX_SEALED_COMMITS commits of a partition are under way: a commit's temp
+ * files and staged log may be written while the previous commit runs, but its log replaces wal.json only
+ * once the previous commit's renames are done, so the log always names the only commit that may be
+ * incomplete. A failed commit is run again (with those after it) at the next `put` or `flush` of its
+ * partition, which throw when it fails again; `commitsSettled` waits for the commits under way.
  */
 export class HdfsSinkTask implements SinkTask {
   readonly kind = "sink";
@@ -146,7 +176,7 @@ export class HdfsSinkTask implements SinkTask {
         committedNext: next,
         expectedNext: next,
         files: new Map(),
-        committing: null,
+        sealed: [],
         commitDue: false,
       });
       if (next !== null) context.seek(tp, next);
@@ -174,7 +204,8 @@ export class HdfsSinkTask implements SinkTask {
     for (const record of records) {
       const state = this.#state(record);
       if (state.expectedNext !== null && record.kafkaOffset < state.expectedNext) continue;
-      if (state.commitDue || state.committing !== null) await this.#commit(state);
+      if (hasFailedCommit(state)) await this.#settleSealed(state, 0);
+      if (state.commitDue) await this.#commit(state);
       await this.#write(state, record);
     }
     if (this.#scheduledRotationDue) await this.#commitScheduled(false);
@@ -228,7 +259,6 @@ export class HdfsSinkTask implements SinkTask {
           written: 0,
           created: false,
           pending: [],
-          finished: false,
         };
         state.files.set(placed.directory, file);
       } else {
@@ -293,35 +323,40 @@ export class HdfsSinkTask implements SinkTask {
     }
   }
 
-  /** Commits every open file of the partition as one unit (see wal.ts); safe to call again after a throw. */
+  /** Appends what is left of a finished file and checks that HDFS holds every byte written. */
+  async #completeTempFile(hdfs: WebHdfs, file: OpenFile): Promise<void> {
+    await this.#writePending(file);
+    const length = (await hdfs.getFileStatus(file.temp))?.length;
+    if (length !== file.written) {
+      throw new SluiceError(
+        ErrorCode.EXTERNAL_FATAL,
+        `the temp file ${file.temp} holds ${length ?? "no"} bytes where ${file.written} were written; the task restarts and writes these records again`,
+      );
+    }
+  }
+
+  /**
+   * Seals every open file of the partition to be committed as one unit (see wal.ts) and starts that
+   * commit in the background, once there is room for it. Safe to call again after a throw.
+   */
   async #commit(state: PartitionState): Promise<void> {
-    const hdfs = this.#require(this.#hdfs, "HDFS client");
     const paths = this.#require(this.#paths, "paths");
     const format = this.#require(this.#format, "format");
-    const step = (s: CommitStep) => this.#onCommitStep?.(s, state.tp);
-    if (state.committing === null) {
-      const next = state.expectedNext;
-      if (next === null || (state.files.size === 0 && next === state.committedNext)) {
-        state.commitDue = false;
-        return;
-      }
-      const files = [...state.files.values()];
-      for (const file of files) {
-        if (!file.finished) {
-          file.pending.push(file.encoder.finish());
-          file.finished = true;
-        }
-        await this.#writePending(file);
-        const length = (await hdfs.getFileStatus(file.temp))?.length;
-        if (length !== file.written) {
-          throw new SluiceError(
-            ErrorCode.EXTERNAL_FATAL,
-            `the temp file ${file.temp} holds ${length ?? "no"} bytes where ${file.written} were written; the task restarts and writes these records again`,
-          );
-        }
-      }
-      step("temp-files-complete");
-      const wal: WriteAheadLog = {
+    state.commitDue = true;
+    await this.#settleSealed(state, hasFailedCommit(state) ? 0 : MAX_SEALED_COMMITS - 1);
+    const next = state.expectedNext;
+    const sealedNext = state.sealed.at(-1)?.wal.next ?? state.committedNext;
+    if (next === null || (state.files.size === 0 && next === sealedNext)) {
+      state.commitDue = false;
+      return;
+    }
+    const files = [...state.files.values()];
+    for (const file of files) {
+      file.pending.push(file.encoder.finish());
+    }
+    const sealed: SealedCommit = {
+      files,
+      wal: {
         next,
         files: files.map((file) => ({
           temp: file.temp,
@@ -333,23 +368,92 @@ export class HdfsSinkTask implements SinkTask {
             extension: format.extension,
           }),
         })),
-      };
-      await writeWal(hdfs, paths, state.tp, wal);
-      state.committing = wal;
+      },
+      walMayBeInPlace: false,
+      walWritten: false,
+      running: Promise.resolve(),
+      failure: null,
+    };
+    state.files.clear();
+    state.sealed.push(sealed);
+    state.commitDue = false;
+    this.#run(state, sealed);
+  }
+
+  /**
+   * Waits until at most `keep` commits of the partition are under way, oldest first; a commit found
+   * failed is run again here (and throws if it fails again).
+   */
+  async #settleSealed(state: PartitionState, keep: number): Promise<void> {
+    while (state.sealed.length > keep) {
+      const oldest = state.sealed[0] as SealedCommit;
+      await oldest.running;
+      // Done (and removed), or run again by someone else meanwhile: look again.
+      if (state.sealed[0] !== oldest || oldest.failure === null) continue;
+      this.#run(state, oldest);
+      await oldest.running;
+      if (oldest.failure !== null) throw oldest.failure.error;
+    }
+  }
+
+  /** Starts a run of a sealed commit; its outcome lands in `running` and `failure`. */
+  #run(state: PartitionState, sealed: SealedCommit): void {
+    sealed.failure = null;
+    sealed.running = this.#runCommit(state, sealed).catch((error: unknown) => {
+      sealed.failure = { error };
+    });
+  }
+
+  /** Resolves once every commit sealed before `sealed` is done; throws when one of them failed. */
+  async #previousCommitsDone(state: PartitionState, sealed: SealedCommit): Promise<void> {
+    for (;;) {
+      const index = state.sealed.indexOf(sealed);
+      const previous = index > 0 ? state.sealed[index - 1] : undefined;
+      if (previous === undefined) return;
+      await previous.running;
+      if (previous.failure !== null) throw previous.failure.error;
+    }
+  }
+
+  /**
+   * The steps of a sealed commit, from wherever an earlier run stopped; the log replaces wal.json only
+   * after the commits before it are done. The partition's committed position moves at the end.
+   */
+  async #runCommit(state: PartitionState, sealed: SealedCommit): Promise<void> {
+    const hdfs = this.#require(this.#hdfs, "HDFS client");
+    const paths = this.#require(this.#paths, "paths");
+    const step = (s: CommitStep) => this.#onCommitStep?.(s, state.tp, sealed.wal.next);
+    if (!sealed.walWritten) {
+      // The new log is staged while the temp files are completed: it counts only once it replaces
+      // wal.json, which waits for every temp file (a crash before leaves a stray temp that recovery deletes).
+      const [completed, staged] = await Promise.allSettled([
+        settleAll(sealed.files.map((file) => this.#completeTempFile(hdfs, file))),
+        stageWal(hdfs, paths, state.tp, sealed.wal),
+      ]);
+      try {
+        if (completed.status === "rejected") throw completed.reason;
+        if (staged.status === "rejected") throw staged.reason;
+        step("temp-files-complete");
+        await this.#previousCommitsDone(state, sealed);
+        sealed.walMayBeInPlace = true;
+        await publishReplacement(hdfs, staged.value);
+      } catch (error) {
+        if (staged.status === "fulfilled" && !sealed.walMayBeInPlace) {
+          await hdfs.delete(staged.value.temp, { recursive: false }).catch(() => {});
+        }
+        throw error;
+      }
+      sealed.walWritten = true;
       step("wal-written");
     }
-    await applyWal(hdfs, state.committing, undefined, () => step("file-renamed"));
-    this.#logger.debug(
-      `committed ${state.committing.files.length} file(s) of ${topicPartitionKey(state.tp)}`,
-      {
-        next: state.committing.next?.toString(),
-        files: state.committing.files.map((f) => f.final),
-      },
-    );
-    state.committedNext = state.committing.next;
-    state.committing = null;
-    state.files.clear();
-    state.commitDue = false;
+    await applyWal(hdfs, sealed.wal, undefined, () => step("file-renamed"));
+    this.#logger.debug(`committed ${sealed.wal.files.length} file(s) of ${topicPartitionKey(state.tp)}`, {
+      next: sealed.wal.next?.toString(),
+      files: sealed.wal.files.map((f) => f.final),
+    });
+    state.committedNext = sealed.wal.next;
+    const index = state.sealed.indexOf(sealed);
+    if (index >= 0) state.sealed.splice(index, 1);
     this.#context?.requestCommit();
   }
 
@@ -368,9 +472,11 @@ export class HdfsSinkTask implements SinkTask {
         settings.rotateIntervalMs !== null &&
         settings.timestampExtractor === "Wallclock" &&
         [...state.files.values()].some((file) => now - file.firstTime >= settings.rotateIntervalMs!);
-      if (!(scheduled || aged || state.commitDue || state.committing !== null)) continue;
+      const rerun = hasFailedCommit(state);
+      if (!(scheduled || aged || state.commitDue || rerun)) continue;
       try {
-        await this.#commit(state);
+        if (rerun) await this.#settleSealed(state, 0);
+        if (scheduled || aged || state.commitDue) await this.#commit(state);
       } catch (error) {
         if (!tolerateRetriable || !isRetriable(error)) throw error;
         failed = true;
@@ -385,9 +491,25 @@ export class HdfsSinkTask implements SinkTask {
     if (!failed) this.#scheduledRotationDue = false;
   }
 
-  /** Commits what the wall clock made due; other files keep growing (the engine commits only what preCommit says). */
+  /**
+   * Starts the commits the wall clock made due and runs failed ones again; other files keep growing, and
+   * commits under way go on (the engine commits only what preCommit says).
+   */
   async flush(): Promise<void> {
     await this.#commitScheduled(true);
+  }
+
+  /**
+   * Resolves once no commit is under way, or rejects with the failure of the last one of a partition
+   * (which is run again at the next put or flush). For callers that need HDFS to reflect every commit
+   * started so far; the engine needs none of it (preCommit says what is committed).
+   */
+  async commitsSettled(): Promise<void> {
+    for (const state of this.#partitions.values()) {
+      for (const sealed of [...state.sealed]) await sealed.running;
+      const failed = state.sealed.find((sealed) => sealed.failure !== null);
+      if (failed?.failure) throw failed.failure.error;
+    }
   }
 
   /** The offset after the last committed record of each partition: what HDFS holds, nothing more. */
@@ -400,14 +522,16 @@ export class HdfsSinkTask implements SinkTask {
   }
 
   /**
-   * Deletes a partition's temp files that no written log names, best effort (recovery deletes what is
-   * left). A log written but not applied stays for the next owner's recovery to finish.
+   * Lets the partition's commit under way end, then deletes its temp files that no written log may name,
+   * best effort (recovery deletes what is left). A log that may be in place but was not applied stays
+   * for the next owner's recovery to finish.
    */
   async #abandon(state: PartitionState): Promise<void> {
     const hdfs = this.#hdfs;
     this.#partitions.delete(topicPartitionKey(state.tp));
-    if (hdfs === null || state.committing !== null) return;
-    for (const file of state.files.values()) {
+    for (const sealed of [...state.sealed]) await sealed.running;
+    if (hdfs === null || state.sealed.some((sealed) => sealed.walMayBeInPlace)) return;
+    for (const file of [...state.sealed.flatMap((sealed) => sealed.files), ...state.files.values()]) {
       if (!file.created) continue;
       await hdfs.delete(file.temp, { recursive: false }).catch((error: unknown) => {
         this.#logger.warn(`could not delete the temp file ${file.temp}; the next recovery will`, {
@@ -433,4 +557,16 @@ export class HdfsSinkTask implements SinkTask {
     })();
     return this.#stopping;
   }
+}
+
+/** Waits for every promise to settle (so nothing still runs), then rejects with the first failure, if any. */
+async function settleAll(promises: readonly Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((result) => result.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+}
+
+/** True when a commit of the partition failed and was not run again yet. */
+function hasFailedCommit(state: PartitionState): boolean {
+  return state.sealed.some((sealed) => sealed.failure !== null);
 }

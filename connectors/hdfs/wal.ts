@@ -59,8 +59,39 @@ export async function readWal(
 }
 
 /**
- * Writes a small file atomically: a temp file `<path>.<uuid>.tmp` beside it, then RENAME with overwrite.
- * A reader sees the old content or the new one; a crash leaves at most the temp file (see isReplaceTemp).
+ * A small file's new content written beside it (`<target>.<uuid>.tmp`) but not in place yet: until
+ * `publishReplacement` renames it over the target, readers and recovery see the old content, and a crash
+ * leaves only the temp file (see isReplaceTemp).
+ */
+export interface StagedReplacement {
+  readonly temp: string;
+  readonly target: string;
+}
+
+/** Writes `content` beside `path` without touching `path` (the slow half of replaceFile: a CREATE). */
+export async function stageReplacement(
+  hdfs: WebHdfs,
+  path: string,
+  content: string,
+  signal?: AbortSignal,
+): Promise<StagedReplacement> {
+  const temp = `${path}.${randomUUID()}.tmp`;
+  await hdfs.create(temp, Buffer.from(content), { overwrite: true }, signal);
+  return { temp, target: path };
+}
+
+/** Puts a staged content in place with one atomic RENAME (overwrite): after this, readers see it. */
+export async function publishReplacement(
+  hdfs: WebHdfs,
+  staged: StagedReplacement,
+  signal?: AbortSignal,
+): Promise<void> {
+  await hdfs.rename(staged.temp, staged.target, { overwrite: true }, signal);
+}
+
+/**
+ * Writes a small file atomically: stageReplacement, then publishReplacement. A reader sees the old
+ * content or the new one; a crash leaves at most the temp file.
  */
 export async function replaceFile(
   hdfs: WebHdfs,
@@ -68,14 +99,31 @@ export async function replaceFile(
   content: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  const temp = `${path}.${randomUUID()}.tmp`;
-  await hdfs.create(temp, Buffer.from(content), { overwrite: true }, signal);
-  await hdfs.rename(temp, path, { overwrite: true }, signal);
+  await publishReplacement(hdfs, await stageReplacement(hdfs, path, content, signal), signal);
 }
 
-/** True when `fileName` is a temp file that replaceFile left for the file named `target`. */
+/** True when `fileName` is a temp file that stageReplacement left for the file named `target`. */
 export function isReplaceTemp(fileName: string, target: string): boolean {
   return fileName.startsWith(`${target}.`) && fileName.endsWith(".tmp");
+}
+
+/**
+ * Writes a new log beside wal.json without replacing it: recovery still sees the previous log (and
+ * deletes this temp file) until publishReplacement puts it in place.
+ */
+export async function stageWal(
+  hdfs: WebHdfs,
+  paths: SinkPaths,
+  tp: TopicPartition,
+  wal: WriteAheadLog,
+  signal?: AbortSignal,
+): Promise<StagedReplacement> {
+  const json: WalJson = {
+    version: 1,
+    next: wal.next === null ? null : wal.next.toString(),
+    files: wal.files,
+  };
+  return stageReplacement(hdfs, paths.wal(tp), JSON.stringify(json), signal);
 }
 
 /** Replaces the log atomically: after this resolves, recovery sees `wal`; before, the previous log. */
@@ -86,17 +134,13 @@ export async function writeWal(
   wal: WriteAheadLog,
   signal?: AbortSignal,
 ): Promise<void> {
-  const json: WalJson = {
-    version: 1,
-    next: wal.next === null ? null : wal.next.toString(),
-    files: wal.files,
-  };
-  await replaceFile(hdfs, paths.wal(tp), JSON.stringify(json), signal);
+  await publishReplacement(hdfs, await stageWal(hdfs, paths, tp, wal, signal), signal);
 }
 
 /**
- * Moves each temp file of the log to its final name, skipping those already moved; idempotent.
- * `afterRename` runs after each rename (a seam for tests that cut a commit short).
+ * Moves each temp file of the log to its final name, skipping those already moved; idempotent. A final
+ * directory is created only when a rename finds it missing, so commits into existing directories cost
+ * one RENAME per file. `afterRename` runs after each rename (a seam for tests that cut a commit short).
  */
 export async function applyWal(
   hdfs: WebHdfs,
@@ -104,19 +148,33 @@ export async function applyWal(
   signal?: AbortSignal,
   afterRename?: () => void,
 ): Promise<void> {
-  const dirs = new Set(wal.files.map((file) => parentOf(file.final)));
-  for (const dir of dirs) await hdfs.mkdirs(dir, signal);
   for (const file of wal.files) {
-    try {
-      await hdfs.rename(file.temp, file.final, { overwrite: true }, signal);
-      afterRename?.();
-    } catch (error) {
-      // Only a missing source can be "already done": the log is written after every temp file is complete.
-      if (error instanceof HdfsNotFoundError && (await hdfs.getFileStatus(file.temp, signal)) === null)
-        continue;
-      throw error;
-    }
+    if (await renameIntoDirectory(hdfs, file.temp, file.final, signal)) afterRename?.();
   }
+}
+
+/**
+ * RENAME `temp` over `final`, creating `final`'s directory if that is what was missing; true when renamed.
+ * False when `temp` is gone: only a rename done earlier moves it (the log is written after every temp
+ * file is complete, and nothing else deletes temp files a log names).
+ */
+async function renameIntoDirectory(
+  hdfs: WebHdfs,
+  temp: string,
+  final: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  try {
+    await hdfs.rename(temp, final, { overwrite: true }, signal);
+    return true;
+  } catch (error) {
+    if (!(error instanceof HdfsNotFoundError)) throw error;
+    if ((await hdfs.getFileStatus(temp, signal)) === null) return false;
+  }
+  // The source is there, so the destination's directory is not.
+  await hdfs.mkdirs(parentOf(final), signal);
+  await hdfs.rename(temp, final, { overwrite: true }, signal);
+  return true;
 }
 
 /** The offset after the last one in a committed file of `tp` under its topic's directory, or null. */

@@ -5,7 +5,7 @@
 import { afterAll, expect, test } from "vitest";
 import { hdfsPlugin } from "../../../connectors/hdfs/plugin.ts";
 import type { CommitStep } from "../../../connectors/hdfs/task.ts";
-import { ErrorCode, type SinkRecord } from "../../../runtime/api/index.ts";
+import { ErrorCode, type SinkRecord, SluiceError } from "../../../runtime/api/index.ts";
 import {
   committedFiles,
   committedIds,
@@ -91,15 +91,15 @@ test.each<[CommitStep, number, string[]]>([
   async (step, seek, afterRecovery) => {
     const dir = root("crash");
     const clock = new FakeClock(START);
-    let commits = 0;
+    // The second commit moves the partition to 14 (the first to 7); the two may be under way at once.
     const { task } = await openTask(config(dir), [TP], {
       clock,
-      onCommitStep: (s) => {
-        if (s === "temp-files-complete") commits++;
-        if (commits === 2 && s === step) throw new Error(`crash at ${s}`);
+      onCommitStep: (s, _tp, next) => {
+        if (next === 14n && s === step) throw new Error(`crash at ${s}`);
       },
     });
-    await expect(task.put(RECORDS)).rejects.toThrow(`crash at ${step}`);
+    // The crash happens in a commit running in the background: the put or the wait for commits reports it.
+    await expect(task.put(RECORDS).then(() => task.commitsSettled())).rejects.toThrow(`crash at ${step}`);
     expect(await task.preCommit()).toEqual(new Map([["orders-0", { partition: TP, offset: 7n }]]));
     // The task object is dropped here without stop(), as a kill -9 would leave it.
 
@@ -148,6 +148,35 @@ test("a temp file of another partition survives this partition's recovery", asyn
     expect.stringMatching(/^orders\+1\+/),
   ]);
 });
+
+test.each<CommitStep>(["temp-files-complete", "wal-written"])(
+  "a commit that fails at %s in the background is run again by the next put, and the records written meanwhile go to the next file",
+  async (failAt) => {
+    const dir = root("background-retry");
+    let failures = 1;
+    const { task } = await openTask(sinkConfig(dir, { "flush.size": "5" }), [TP], {
+      onCommitStep: (step) => {
+        if (step === failAt && failures-- > 0)
+          throw new SluiceError(ErrorCode.EXTERNAL_TRANSIENT, "the NameNode went away");
+      },
+    });
+    await task.put(orderRecords("orders", 0, 0, 7));
+    await expect(task.commitsSettled()).rejects.toThrow("the NameNode went away");
+    expect(await task.preCommit()).toEqual(new Map());
+    await task.put(orderRecords("orders", 0, 7, 3));
+    expect(await flushAndPreCommit(task)).toEqual({ "orders-0": 10 });
+    expect(await committedFiles(dir)).toEqual([
+      "orders/partition=0/orders+0+0+4.json",
+      "orders/partition=0/orders+0+5+9.json",
+    ]);
+    const { ids, duplicates } = multiset(await committedIds(dir));
+    expect(duplicates).toEqual([]);
+    expect(ids).toEqual(range(0, 10));
+    expect((await listFiles(`${dir}/logs/orders/0`)).map((f) => f.path)).toEqual(["wal.json"]);
+    expect(await listFiles(`${dir}/topics/+tmp`)).toEqual([]);
+    await task.stop();
+  },
+);
 
 test("a batch delivered again after a failure is not written twice", async () => {
   const dir = root("redelivery");
@@ -203,7 +232,9 @@ test("altering offsets first completes a commit that a crash cut short", async (
       if (step === "wal-written") throw new Error("crash");
     },
   });
-  await expect(task.put(orderRecords("orders", 0, 0, 5))).rejects.toThrow("crash");
+  await expect(task.put(orderRecords("orders", 0, 0, 5)).then(() => task.commitsSettled())).rejects.toThrow(
+    "crash",
+  );
   expect(await committedFiles(dir)).toEqual([]);
   const connector = hdfsPlugin.createConnector();
   await connector.alterOffsets?.(hdfsPlugin.config.parse(raw), [{ partition: TP, offset: 100n }]);

@@ -111,6 +111,7 @@ test("the time partitioner puts each record in the path.format directory of its 
     orderRecord("events", 2, 11, { timestamp: Date.UTC(2024, 0, 1, 20, 0, 0) }),
     orderRecord("events", 2, 12, { timestamp: Date.UTC(2024, 0, 1, 18, 29, 59) }),
   ]);
+  await task.commitsSettled();
   expect(await committedFiles(dir)).toEqual([
     "events/year=2024/month=01/day=01/hour=23/events+2+12+12.json",
     "events/year=2024/month=01/day=02/hour=01/events+2+11+11.json",
@@ -131,6 +132,7 @@ test("the field partitioner encodes values so that none leaves topics.dir, and u
     orderRecord("orders", 0, 7, { value: { id: 7, amount: 1 } }),
     orderRecord("orders", 0, 8, { value: { id: 8, region: { nested: true } } }),
   ]);
+  await task.commitsSettled();
   expect(await committedFiles(dir)).toEqual([
     "orders/region=%2E%2E/orders+0+4+4.json",
     "orders/region=%2Fabs/orders+0+2+2.json",
@@ -168,6 +170,7 @@ test("json.gz files are gzip-compressed JSON lines", async () => {
     { topic: "gz", partition: 0 },
   ]);
   await task.put(orderRecords("gz", 0, 0, 500));
+  await task.commitsSettled();
   const [file] = await listFiles(`${dir}/topics/gz`);
   expect(file?.path).toBe("partition=0/gz+0+0+499.json.gz");
   expect(file?.length).toBeLessThan(500 * 40);

@@ -74,6 +74,7 @@ test("Parquet files read back with hyparquet column by column", async () => {
     [{ topic: "payments", partition: 0 }],
   );
   await task.put([...RECORDS, payment(3, 7n, { small: "not a number" }), payment(4, 8n)]);
+  await task.commitsSettled();
   expect(context.errant.map((e) => Number(e.record.kafkaOffset))).toEqual([3]);
   expect(await committedFiles(dir)).toEqual(["payments/partition=0/payments+0+0+4.parquet"]);
   const bytes = await hdfs.open(`${dir}/topics/payments/partition=0/payments+0+0+4.parquet`);
@@ -149,6 +150,7 @@ test("Avro files read back with avsc's container decoder, schema derived from th
     [{ topic: "payments", partition: 0 }],
   );
   await task.put([...RECORDS, payment(3, 4n, { who: null })]);
+  await task.commitsSettled();
   expect(context.errant.map((e) => e.error.message)).toEqual([
     expect.stringMatching(/payments-0@3 does not fit its Avro schema/),
   ]);
@@ -233,6 +235,7 @@ test("a record whose schema changes commits the open file first, so each file ha
     { ...payment(2, 3n), value: { id: 3n }, valueSchema: narrower },
     { ...payment(3, 4n), value: null },
   ]);
+  await task.commitsSettled();
   expect(await committedFiles(dir)).toEqual(["payments/partition=0/payments+0+0+1.avro"]);
   expect(await task.preCommit()).toEqual(
     new Map([["payments-0", { partition: { topic: "payments", partition: 0 }, offset: 2n }]]),

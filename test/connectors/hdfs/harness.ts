@@ -13,7 +13,6 @@ import type {
   Logger,
   Schema,
   SinkRecord,
-  SinkTask,
   SinkTaskContext,
   TopicPartition,
 } from "../../../runtime/api/index.ts";
@@ -182,10 +181,15 @@ export async function writeCommittedFiles(
   return dir;
 }
 
-/** What the engine's commit step does: flush, then the offsets preCommit allows, as plain numbers by partition key. */
-export async function flushAndPreCommit(task: SinkTask): Promise<Record<string, number>> {
-  await task.flush(new Map());
-  const offsets = (await task.preCommit?.(new Map())) ?? new Map();
+/**
+ * What the engine's commit step does — flush, then the offsets preCommit allows, as plain numbers by
+ * partition key — once the commits running in the background ended, so that the answer does not depend
+ * on how fast HDFS is.
+ */
+export async function flushAndPreCommit(task: HdfsSinkTask): Promise<Record<string, number>> {
+  await task.flush();
+  await task.commitsSettled();
+  const offsets = await task.preCommit();
   return Object.fromEntries([...offsets].map(([key, { offset }]) => [key, Number(offset)]));
 }
 
