@@ -11,9 +11,10 @@ import { sleep, waitFor } from "../support/process-stats.ts";
  * 10 ms), each carrying its commit time; Sluice's mysql-cdc streams them into Kafka, and two sinks in the
  * same worker deliver them: Redis (HASH, the raw change events) and OpenSearch (rows unwrapped by
  * ExtractNewRecordState). A row's latency is from the moment its INSERT returned to the moment it is
- * visible:
- *  - Redis: the keyspace notification of its HSET;
- *  - OpenSearch, by id: the first realtime multi-get (every 20 ms) that finds its document — what a
+ * visible. Every SAMPLE_EVERY-th row (ids divisible by it) is watched, so that watching does not load the
+ * servers it measures (a realtime get of a document not yet refreshed makes OpenSearch refresh):
+ *  - Redis: the keyspace notification of its HSET (subscribed by a pattern that matches only those keys);
+ *  - OpenSearch, by id: the first realtime multi-get (every 25 ms) that finds its document — what a
  *    reader by key sees as soon as the sink's bulk request is done;
  *  - OpenSearch, searchable: the first search (every 100 ms) whose max(id) covers it, so this figure
  *    also holds the index's refresh interval (OpenSearch's default: 1 s), which is the index's setting,
@@ -26,6 +27,8 @@ const DATABASE = "sluice_bench_latency";
 const TICK_MS = 10;
 const P99_TARGET_MS = 200;
 const REDIS_DB = 9;
+/** Rows whose id is divisible by this are watched (see the file's comment). */
+const SAMPLE_EVERY = 10;
 
 /**
  * The search for the highest rate at which lag does not grow: each rate runs as long as a fixed rate
@@ -84,11 +87,21 @@ async function insertAtRate(
   }
 }
 
-/** Latencies in ms, sorted, of the rows `from` ≤ id < `to` seen in `view`. */
+/** The watched ids `from` ≤ id < `to`. */
+function* watchedIds(from: number, to: number): Generator<number> {
+  for (let id = Math.ceil(from / SAMPLE_EVERY) * SAMPLE_EVERY; id < to; id += SAMPLE_EVERY) yield id;
+}
+
+/** How many ids `from` ≤ id < `to` are watched. */
+function watchedCount(from: number, to: number): number {
+  return Math.max(0, Math.ceil(to / SAMPLE_EVERY) - Math.ceil(from / SAMPLE_EVERY));
+}
+
+/** Latencies in ms, sorted, of the watched rows `from` ≤ id < `to` seen in `view`. */
 function latencies(observed: Observed, view: View, from: number, to: number): number[] {
   const out: number[] = [];
   const visible = observed.visible[view];
-  for (let id = from; id < to; id++) {
+  for (const id of watchedIds(from, to)) {
     const committed = observed.committedAt.get(id);
     const seen = visible.get(id);
     if (committed !== undefined && seen !== undefined) out.push(Math.max(0, seen - committed));
@@ -97,8 +110,9 @@ function latencies(observed: Observed, view: View, from: number, to: number): nu
 }
 
 /**
- * Watches OpenSearch until `stop()`: a realtime multi-get every 20 ms of the lowest ids not found yet
- * (up to 1,000 at a time) for the "by id" view, and a max(id) search every 100 ms for the searchable one.
+ * Watches OpenSearch until `stop()`: a realtime multi-get every 25 ms of the lowest watched ids not
+ * found yet (up to 100 at a time) for the "by id" view, and a max(id) search every 100 ms for the
+ * searchable one.
  */
 function watchOpenSearch(search: Client, index: string, observed: Observed): () => Promise<void> {
   let watching = true;
@@ -106,17 +120,16 @@ function watchOpenSearch(search: Client, index: string, observed: Observed): () 
     const found = observed.visible["opensearch by id"];
     let lowest = 0;
     while (watching) {
-      while (found.has(lowest)) lowest++;
-      const upTo = Math.min(lowest + 1_000, observed.nextId);
-      if (upTo > lowest) {
-        const ids = Array.from({ length: upTo - lowest }, (_, i) => String(lowest + i));
+      while (found.has(lowest)) lowest += SAMPLE_EVERY;
+      const ids = [...watchedIds(lowest, Math.min(lowest + 100 * SAMPLE_EVERY, observed.nextId))].map(String);
+      if (ids.length > 0) {
         const answer = await search.mget({ index, ids, _source: false }).catch(() => null);
         const now = performance.now();
         for (const doc of answer?.docs ?? []) {
           if ("found" in doc && doc.found && !found.has(Number(doc._id))) found.set(Number(doc._id), now);
         }
       }
-      await sleep(20);
+      await sleep(25);
     }
   })();
   const searchable = (async () => {
@@ -182,8 +195,8 @@ async function createConnectors(
 /** Whether every row `from` ≤ id < `to` is visible in `view`, and by how much its lag grew (see `SUSTAINED`). */
 function lagGrowth(observed: Observed, view: View, from: number, to: number): number | null {
   const all = latencies(observed, view, from, to);
-  if (all.length < to - from) return null;
-  const fifth = Math.max(1, Math.floor((to - from) / 5));
+  if (all.length < watchedCount(from, to)) return null;
+  const fifth = Math.max(SAMPLE_EVERY, Math.floor((to - from) / 5));
   const first = latencies(observed, view, from, from + fifth);
   const last = latencies(observed, view, to - fifth, to);
   return percentile(last, 50) - percentile(first, 50);
@@ -204,7 +217,7 @@ export const latencyScenario: Scenario = {
     const samples = new Map<string, number[]>();
     const add = (key: string, value: number) => samples.set(key, [...(samples.get(key) ?? []), value]);
     try {
-      await redis.config("SET", "notify-keyspace-events", "Eh");
+      await redis.config("SET", "notify-keyspace-events", "Kh");
       await db.query(`CREATE DATABASE IF NOT EXISTS \`${DATABASE}\``);
       for (let run = 1; run <= context.runs; run++) {
         const stamp = `${Date.now().toString(36)}${run}`;
@@ -225,9 +238,12 @@ export const latencyScenario: Scenario = {
         try {
           created = await createConnectors(context, worker, table, prefix, redisUri);
           const { topic, index } = created;
-          await subscriber.subscribe(`__keyevent@${REDIS_DB}__:hset`);
-          subscriber.on("message", (_channel: string, key: string) => {
-            const id = Number(key.slice(topic.length + 1));
+          // Keys are `<topic>:<id>`: the watched ids end in 0 (SAMPLE_EVERY is 10), the markers with "-".
+          const channel = `__keyspace@${REDIS_DB}__:${topic}:`;
+          await subscriber.psubscribe(`${channel}*0`, `${channel}-*`);
+          subscriber.on("pmessage", (_pattern: string, name: string, event: string) => {
+            if (event !== "hset") return;
+            const id = Number(name.slice(channel.length));
             if (!observed.visible.redis.has(id)) observed.visible.redis.set(id, performance.now());
           });
           // Markers (negative ids) until one reaches Redis and OpenSearch: every connector is streaming.
@@ -262,7 +278,10 @@ export const latencyScenario: Scenario = {
             const cores = (worker.cpuMicros() - cpuBefore) / 1000 / wallMs;
             await waitFor(
               "the last rows to become visible",
-              () => (VIEWS.every((view) => observed.visible[view].has(to - 1)) ? true : undefined),
+              () => {
+                const last = Math.ceil(to / SAMPLE_EVERY) * SAMPLE_EVERY - SAMPLE_EVERY;
+                return VIEWS.every((view) => observed.visible[view].has(last)) ? true : undefined;
+              },
               60_000,
               200,
             ).catch(() => context.note(`latency run ${run}: not every row became visible within 60 s.`));
@@ -292,9 +311,9 @@ export const latencyScenario: Scenario = {
             if (!reached) context.note(`latency run ${run}: the writer did not reach ${rate} rows/s.`);
             for (const view of VIEWS) {
               const sorted = latencies(observed, view, from, to);
-              if (sorted.length < to - from) {
+              if (sorted.length < watchedCount(from, to)) {
                 context.note(
-                  `latency run ${run}: ${view} showed ${sorted.length} of ${to - from} rows at ${rate} rows/s.`,
+                  `latency run ${run}: ${view} showed ${sorted.length} of ${watchedCount(from, to)} watched rows at ${rate} rows/s.`,
                 );
               }
               for (const p of [50, 99, 99.9]) add(`${rate}\n${view}\n${p}`, percentile(sorted, p));
@@ -315,8 +334,8 @@ export const latencyScenario: Scenario = {
             add(`sustained\n${view}`, sustained[view]);
         } finally {
           await stopWatching?.();
-          await subscriber.unsubscribe().catch(() => {});
-          subscriber.removeAllListeners("message");
+          await subscriber.punsubscribe().catch(() => {});
+          subscriber.removeAllListeners("pmessage");
           for (const name of created?.names ?? []) await worker.deleteConnector(name);
           await worker.stop();
           await search.indices.delete({ index: created?.index ?? "-" }, { ignore: [404] }).catch(() => {});
