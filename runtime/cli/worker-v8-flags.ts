@@ -6,13 +6,16 @@
  * before a full collection, which more than doubles the worker's RSS for nothing.
  *
  * - `--max-semi-space-size=16` (MB): a young generation half V8's default maximum;
- * - `--heap-growing-percent=50`: a full collection once the old generation grew by half of what was
- *   live after the last one, instead of up to four times.
+ * - `--heap-growing-percent=100`: a full collection once the old generation doubled what was live after
+ *   the last one, instead of growing up to four times.
+ *
+ * Measured draining 500,000 records with a Redis sink: peak RSS 210–220 MB instead of 380–420 MB, for
+ * about 10% more CPU per record (50% growth: under 200 MB for 25–35% more CPU; 200%: about 260 MB).
  *
  * A flag given on the command line or in NODE_OPTIONS, under its name with either `-` or `_`, wins:
  * that is how an operator picks other values.
  */
-export const WORKER_V8_FLAGS: readonly string[] = ["--max-semi-space-size=16", "--heap-growing-percent=50"];
+export const WORKER_V8_FLAGS: readonly string[] = ["--max-semi-space-size=16", "--heap-growing-percent=100"];
 
 /** A flag's name as V8 compares them: without its value, `_` read as `-`. */
 function flagName(flag: string): string {

@@ -12,7 +12,7 @@ test("every worker flag is missing from a plain command line", () => {
 
 test("a flag given on the command line or in NODE_OPTIONS, with - or _, wins", () => {
   expect(missingWorkerFlags(["--max_semi_space_size=64"], "--heap-growing-percent=100")).toEqual([]);
-  expect(missingWorkerFlags([], "--max-semi-space-size=8 --inspect")).toEqual(["--heap-growing-percent=50"]);
+  expect(missingWorkerFlags([], "--max-semi-space-size=8 --inspect")).toEqual(["--heap-growing-percent=100"]);
 });
 
 test("sluice standalone runs with the worker flags, in the process that was started", async () => {
