@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { INSTALLED_PLUGINS } from "../connectors/index.ts";
-import type { ConfigKey } from "../runtime/api/index.ts";
+import { loadInstalledPlugins } from "../connectors/index.ts";
+import type { ConfigKey, ConnectorPlugin } from "../runtime/api/index.ts";
 import { workerConfigDef } from "../runtime/config/worker-config.ts";
 import { type ConverterPlugin, converterPlugins } from "../runtime/converters/registry.ts";
 import { transformPlugins } from "../runtime/transforms/registry.ts";
@@ -145,8 +145,8 @@ const PLUGIN_PREFIX_KEYS: Readonly<Record<string, ReadonlyArray<[string, string]
   ],
 };
 
-function connectorsPage(): string {
-  const plugins = [...INSTALLED_PLUGINS].sort((a, b) => a.name.localeCompare(b.name));
+function connectorsPage(installed: readonly ConnectorPlugin[]): string {
+  const plugins = [...installed].sort((a, b) => a.name.localeCompare(b.name));
   const lines = [
     "# Connector reference",
     "",
@@ -268,9 +268,9 @@ function convertersPage(): string {
 }
 
 /** Every reference page: file name under docs/reference/ → its Markdown. */
-export function renderReference(): Map<string, string> {
+export async function renderReference(): Promise<Map<string, string>> {
   const pages: Array<[string, string]> = [
-    ["connectors.md", connectorsPage()],
+    ["connectors.md", connectorsPage(await loadInstalledPlugins())],
     ["worker.md", workerPage()],
     ["transforms.md", transformsPage()],
     ["converters.md", convertersPage()],
@@ -280,7 +280,7 @@ export function renderReference(): Map<string, string> {
 
 if (import.meta.main) {
   await mkdir(REFERENCE_DIR, { recursive: true });
-  for (const [name, text] of renderReference()) {
+  for (const [name, text] of await renderReference()) {
     await writeFile(join(REFERENCE_DIR, name), text);
     console.log(`wrote docs/reference/${name}`);
   }

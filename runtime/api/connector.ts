@@ -80,6 +80,19 @@ export interface ConnectorPlugin {
 }
 
 /**
+ * A plugin as a worker lists it before its code is imported: enough to list it and to find it by name.
+ * A worker imports a plugin's code (and the client libraries it uses) only once a connector needs it.
+ */
+export interface InstalledPlugin {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  readonly type: "source" | "sink";
+  readonly version: string;
+  /** Imports the plugin; it has the same name, aliases, type and version as this listing. */
+  load(): Promise<ConnectorPlugin>;
+}
+
+/**
  * A connector whose tasks all run with the connector's own config: the consumer group (sinks) or the
  * task id (sources) splits the work between them. A subclass checks the config in `checkConfig` — a
  * throw fails the start — and may add `validate`.

@@ -10,6 +10,7 @@ import {
   PLUGINS_COMMAND,
 } from "./commands.ts";
 import { CliError, ExitCode, RefusedError, UsageError } from "./errors.ts";
+import { relaunchWithWorkerFlags } from "./worker-v8-flags.ts";
 
 /**
  * `sluice`: runs a standalone worker, or talks to a running one over its REST API. Exit codes: 0 ok,
@@ -101,6 +102,7 @@ async function runStandalone(args: string[], values: ParsedValues): Promise<numb
   checkFlags(values, [], "standalone");
   const [workerPath, ...connectorPaths] = args;
   if (workerPath === undefined) throw new UsageError("standalone needs a worker config file");
+  relaunchWithWorkerFlags();
   // Loaded only here, so that the client commands start without the engine.
   const worker = await import("../worker/standalone.ts");
   return worker.runStandalone(

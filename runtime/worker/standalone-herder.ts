@@ -148,7 +148,7 @@ export class StandaloneHerder implements Herder {
         { field: "name", message: `must match the connector's name "${name}"; got "${config.name}"` },
       ]);
     }
-    const plugin = this.#plugins.resolve(connectorClass);
+    const plugin = await this.#plugins.resolve(connectorClass);
     const parsed = this.#parse(plugin, await this.#resolve({ ...config, name }));
     const connector = plugin.createConnector();
     const problems = (await connector.validate?.(parsed, AbortSignal.timeout(30_000))) ?? [];
@@ -157,7 +157,7 @@ export class StandaloneHerder implements Herder {
   }
 
   async validateConfig(pluginName: string, config: ConnectorConfig): Promise<ConfigInfos> {
-    const plugin = this.#plugins.resolve(config["connector.class"] ?? pluginName);
+    const plugin = await this.#plugins.resolve(config["connector.class"] ?? pluginName);
     const def = this.#fullConfigDef(plugin);
     const resolved = await this.#resolve(config).catch((error: unknown) => {
       if (error instanceof ConfigError) return { error };
@@ -209,7 +209,7 @@ export class StandaloneHerder implements Herder {
     if (!entry) throw notFound(name);
     const logger = this.#logger({ connector: name });
     const resolved = await this.#resolve(entry.config);
-    const plugin = this.#plugins.resolve(resolved["connector.class"] ?? "");
+    const plugin = await this.#plugins.resolve(resolved["connector.class"] ?? "");
     const parsed = this.#parse(plugin, resolved);
     const instance = new ConnectorInstance(name, plugin, parsed, logger);
     this.#running.set(name, instance);
@@ -403,7 +403,7 @@ export class StandaloneHerder implements Herder {
 
   async #info(name: string): Promise<ConnectorInfo> {
     const entry = await this.#entry(name);
-    const plugin = this.#plugins.resolve(entry.config["connector.class"] ?? "");
+    const plugin = await this.#plugins.resolve(entry.config["connector.class"] ?? "");
     return {
       name,
       config: entry.config,
@@ -422,7 +422,7 @@ export class StandaloneHerder implements Herder {
 
   async #status(name: string): Promise<ConnectorStateInfo> {
     const entry = await this.#entry(name);
-    const plugin = this.#plugins.resolve(entry.config["connector.class"] ?? "");
+    const plugin = await this.#plugins.resolve(entry.config["connector.class"] ?? "");
     const connector = (await this.#stores.status.connector(name)) ?? {
       state: "UNASSIGNED" as const,
       workerId: this.#workerId,
@@ -476,7 +476,7 @@ export class StandaloneHerder implements Herder {
   async #offsetTarget(name: string) {
     const entry = await this.#entry(name);
     const resolved = await this.#resolve(entry.config);
-    const plugin = this.#plugins.resolve(resolved["connector.class"] ?? "");
+    const plugin = await this.#plugins.resolve(resolved["connector.class"] ?? "");
     return { entry, plugin, parsed: this.#parse(plugin, resolved) };
   }
 
@@ -643,7 +643,7 @@ export class StandaloneHerder implements Herder {
   }
 
   async pluginConfig(pluginName: string): Promise<PluginConfigKey[]> {
-    const plugin = this.#plugins.resolve(pluginName);
+    const plugin = await this.#plugins.resolve(pluginName);
     return this.#fullConfigDef(plugin)
       .keys()
       .map((key, order) => definitionOf(key.name, key, order));

@@ -1,6 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { INSTALLED_PLUGINS } from "../../connectors/index.ts";
-import { ConfigError, type ConnectorPlugin, type Logger, SluiceError } from "../api/index.ts";
+import {
+  ConfigError,
+  type ConnectorPlugin,
+  type InstalledPlugin,
+  type Logger,
+  SluiceError,
+} from "../api/index.ts";
 import { loadWorkerConfig, type WorkerConfig } from "../config/worker-config.ts";
 import type { ConnectorConfig, Herder } from "../herder.ts";
 import { KafkaAdmin } from "../kafka/admin.ts";
@@ -54,7 +60,7 @@ export interface RunningWorker {
 export async function startStandalone(
   workerPath: string,
   connectorPaths: readonly string[],
-  options: { plugins?: readonly ConnectorPlugin[] } = {},
+  options: { plugins?: ReadonlyArray<InstalledPlugin | ConnectorPlugin> } = {},
 ): Promise<RunningWorker> {
   const config = await loadWorkerConfig(workerPath);
   const logging = new Logging();

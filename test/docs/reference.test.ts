@@ -3,14 +3,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import { INSTALLED_PLUGINS } from "../../connectors/index.ts";
+import { loadInstalledPlugins } from "../../connectors/index.ts";
 import { workerConfigDef } from "../../runtime/config/worker-config.ts";
 import { converterPlugins } from "../../runtime/converters/registry.ts";
 import { transformPlugins } from "../../runtime/transforms/registry.ts";
 import { commonConnectorConfig } from "../../runtime/worker/connector-config.ts";
 import { REFERENCE_DIR, renderReference } from "../../stack/docs-reference.ts";
 
-const pages = renderReference();
+const pages = await renderReference();
+const installedPlugins = await loadInstalledPlugins();
 
 test.each([...pages.keys()])(
   "docs/reference/%s is up to date (regenerate with npm run docs:reference)",
@@ -25,7 +26,7 @@ test("every key of every connector, the engine, the worker, transforms and conve
   const expectKeys = (page: string, names: Iterable<string>) => {
     for (const name of names) expect(text(page), `${page} lacks ${name}`).toContain(`| \`${name}\` |`);
   };
-  for (const plugin of INSTALLED_PLUGINS) {
+  for (const plugin of installedPlugins) {
     expect(text("connectors.md")).toContain(`## ${plugin.name}\n`);
     expectKeys(
       "connectors.md",

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { INSTALLED_PLUGINS } from "../../connectors/index.ts";
-import type { ConnectorPlugin } from "../../runtime/api/index.ts";
+import type { ConnectorPlugin, InstalledPlugin } from "../../runtime/api/index.ts";
 import { type RunningWorker, startStandalone } from "../../runtime/worker/standalone.ts";
 import { loadStackEnv } from "../../stack/env.ts";
 import { captureSinkPlugin } from "./capture-sink.ts";
@@ -13,7 +13,7 @@ export interface TestWorkerOptions {
   dataDir?: string;
   /** Extra worker keys, e.g. `sluice.rest.auth.type`. */
   worker?: Record<string, string>;
-  plugins?: readonly ConnectorPlugin[];
+  plugins?: ReadonlyArray<InstalledPlugin | ConnectorPlugin>;
 }
 
 /** A fresh temp directory for one test. */

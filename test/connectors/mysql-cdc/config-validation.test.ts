@@ -17,9 +17,9 @@ function fieldErrors(raw: Record<string, string>) {
   return mysqlCdcPlugin.config.validate(raw).errors;
 }
 
-test("the plugin is installed as mysql-cdc and as Debezium's MySqlConnector", () => {
+test("the plugin is installed as mysql-cdc and as Debezium's MySqlConnector", async () => {
   const plugin = INSTALLED_PLUGINS.find((p) => p.name === "mysql-cdc");
-  expect(plugin).toBe(mysqlCdcPlugin);
+  expect(await plugin?.load()).toBe(mysqlCdcPlugin);
   expect(plugin?.aliases).toEqual(["io.debezium.connector.mysql.MySqlConnector"]);
   expect(plugin?.type).toBe("source");
 });
