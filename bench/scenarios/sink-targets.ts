@@ -118,10 +118,11 @@ export function redisTarget(env: StackEnv): SinkTarget {
     },
     async ceiling(topic, count, batchSize) {
       // The same command per document as the sink sends: replace the hash whole, atomically, by script.
+      await redis.script("LOAD", REPLACE_HASH.text);
       await inBatches(count, batchSize, async (batch) => {
         const pipeline = redis.pipeline();
         for (const doc of batch)
-          pipeline.call("EVAL", REPLACE_HASH, "1", `${topic}:${doc.id}`, "-1", ...hashFields(doc));
+          pipeline.call("EVALSHA", REPLACE_HASH.sha, "1", `${topic}:${doc.id}`, "-1", ...hashFields(doc));
         const results = await pipeline.exec();
         if (results?.some(([error]) => error !== null)) throw new Error("Redis refused a ceiling command");
       });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { DataError, isTombstone, jsonText, type SinkRecord } from "../../runtime/api/index.ts";
 import { KEYED_TYPES, type RedisSettings } from "./config.ts";
 
@@ -7,24 +8,39 @@ export type Argument = string | Buffer;
 export type Command = readonly [name: string, ...args: Argument[]];
 
 /**
+ * A Lua script the sink runs by its SHA1 (EVALSHA), so that its text is not sent, and hashed by Redis,
+ * with every record. Redis forgets scripts on restart or SCRIPT FLUSH; the task then loads `SCRIPTS`
+ * (SCRIPT LOAD) and runs the batch again.
+ */
+export class Script {
+  readonly text: string;
+  readonly sha: string;
+
+  constructor(text: string) {
+    this.text = text;
+    this.sha = createHash("sha1").update(text).digest("hex");
+  }
+}
+
+/**
  * HASH: replaces the hash at KEYS[1] by the field/value pairs ARGV[2..], atomically, and sets its expiry
  * to ARGV[1] seconds when positive. HSET is called with at most 500 pairs at a time (Lua's unpack limit).
  */
-export const REPLACE_HASH = `redis.call('DEL', KEYS[1])
+export const REPLACE_HASH = new Script(`redis.call('DEL', KEYS[1])
 if #ARGV > 1 then
   for i = 2, #ARGV, 1000 do
     redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
   end
   if tonumber(ARGV[1]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 end
-return 1`;
+return 1`);
 
 /**
  * STREAM: appends the field/value pairs ARGV[4..] to the stream KEYS[1] unless the hash KEYS[2] records
  * that Kafka position ARGV[2] of topic-partition ARGV[1] (or a later one) is in the stream already; then
  * records it. ARGV[3]: expiry of both keys in seconds when positive. Returns 1 when appended, 0 when not.
  */
-export const APPEND_TO_STREAM = `local last = redis.call('HGET', KEYS[2], ARGV[1])
+export const APPEND_TO_STREAM = new Script(`local last = redis.call('HGET', KEYS[2], ARGV[1])
 if last and tonumber(last) >= tonumber(ARGV[2]) then return 0 end
 redis.call('XADD', KEYS[1], '*', unpack(ARGV, 4))
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
@@ -32,7 +48,10 @@ if tonumber(ARGV[3]) > 0 then
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
 end
-return 1`;
+return 1`);
+
+/** Every script the sink's commands run. */
+export const SCRIPTS: readonly Script[] = [REPLACE_HASH, APPEND_TO_STREAM];
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return (
@@ -141,7 +160,7 @@ export function commandsOf(record: SinkRecord, settings: RedisSettings, keyspace
       throw new DataError("the record value has no non-null field to append to the stream");
     const position = [`${record.topic}/${record.kafkaPartition}`, String(record.kafkaOffset), ttl];
     const offsetsKey = `${keyspace}${settings.separator}kafka-offsets`;
-    return [["EVAL", APPEND_TO_STREAM, "2", keyspace, offsetsKey, ...position, ...pairs]];
+    return [["EVALSHA", APPEND_TO_STREAM.sha, "2", keyspace, offsetsKey, ...position, ...pairs]];
   }
   if (KEYED_TYPES.has(settings.type)) {
     const key = join(keyspace, settings.separator, keyText(record.key));
@@ -155,7 +174,7 @@ export function commandsOf(record: SinkRecord, settings: RedisSettings, keyspace
             `HASH needs a struct or map as the record value; got ${jsonText(change.value) ?? typeof change.value}`,
           );
         }
-        return [["EVAL", REPLACE_HASH, "1", key, ttl, ...fieldPairs(change.value)]];
+        return [["EVALSHA", REPLACE_HASH.sha, "1", key, ttl, ...fieldPairs(change.value)]];
       default:
         return [["JSON.SET", key, "$", jsonText(change.value)], ...expire(key)];
     }

@@ -11,7 +11,7 @@ import {
   type TopicPartition,
 } from "../../runtime/api/index.ts";
 import { connectForTask, describeUri, hasRedisJson, MISSING_REDIS_JSON } from "./client.ts";
-import { type Command, commandsOf } from "./commands.ts";
+import { type Command, commandsOf, SCRIPTS } from "./commands.ts";
 import { type RedisSettings, redisSettings, renderKeyspace } from "./config.ts";
 
 interface RecordCommands {
@@ -27,6 +27,11 @@ interface Running {
 
 function isReplyError(error: unknown): boolean {
   return error instanceof Error && error.name === "ReplyError";
+}
+
+/** Redis's answer to EVALSHA of a script it does not hold. */
+function isNoScript(error: unknown): boolean {
+  return isReplyError(error) && (error as Error).message.startsWith("NOSCRIPT");
 }
 
 function position(record: SinkRecord): string {
@@ -116,7 +121,11 @@ export class RedisSinkTask implements SinkTask {
     return this.#running;
   }
 
-  async #execute(running: Running, writes: readonly RecordCommands[]): Promise<void> {
+  /** Sends the writes in one pipeline (MULTI/EXEC with redis.multiexec) and returns each command's answer. */
+  async #send(
+    running: Running,
+    writes: readonly RecordCommands[],
+  ): Promise<{ results: Array<[error: Error | null, result: unknown]> | null; owners: SinkRecord[] }> {
     const where = describeUri(running.settings.uri);
     const pipeline = running.settings.multiExec ? running.redis.multi() : running.redis.pipeline();
     const owners: SinkRecord[] = [];
@@ -140,6 +149,30 @@ export class RedisSinkTask implements SinkTask {
         );
       }
       throw new RetriableError(`cannot write to ${where}: ${(error as Error).message}`, { cause: error });
+    }
+    return { results, owners };
+  }
+
+  /** Loads every script the commands run by SHA1 (see `Script`). */
+  async #loadScripts(running: Running): Promise<void> {
+    try {
+      for (const script of SCRIPTS) await running.redis.script("LOAD", script.text);
+    } catch (error) {
+      throw new RetriableError(
+        `cannot load the sink's scripts into ${describeUri(running.settings.uri)}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+
+  async #execute(running: Running, writes: readonly RecordCommands[]): Promise<void> {
+    const where = describeUri(running.settings.uri);
+    let { results, owners } = await this.#send(running, writes);
+    if (results?.some(([error]) => isNoScript(error))) {
+      // Redis lost the scripts (a restart, SCRIPT FLUSH): load them and send the batch again; every
+      // command is idempotent, so what did run runs again harmlessly.
+      await this.#loadScripts(running);
+      ({ results, owners } = await this.#send(running, writes));
     }
     if (results === null) throw new RetriableError(`${where} aborted the transaction`);
     const refused = new Map<SinkRecord, Error>();

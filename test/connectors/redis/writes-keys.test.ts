@@ -220,3 +220,21 @@ test("a batch larger than redis.batch.size is written in several pipelines, in o
   expect(state[`${t}:k1`]).toEqual({ i: "2401" });
   expect(state[`${t}:k99`]).toEqual({ i: "2499" });
 });
+
+test("the sink's scripts run by SHA1: after Redis forgot them (SCRIPT FLUSH), they are loaded again and nothing is lost", async () => {
+  const t = topic("flushed");
+  const { task, errant } = await startTask(sinkConfig({ "redis.type": "HASH" }));
+  await putAndFlush(task, [record(t, "1", { v: 1 })]);
+  await redis.script("FLUSH");
+  await putAndFlush(task, [record(t, "2", { v: 2 }), record(t, "1", { v: 3 })]);
+  await redis.script("FLUSH");
+  const s = topic("flushed-stream");
+  const { task: streams, errant: streamErrant } = await startTask(sinkConfig({ "redis.type": "STREAM" }));
+  await putAndFlush(streams, [record(s, "a", { n: 1 }), record(s, "b", { n: 2 })]);
+  await streams.stop();
+  await task.stop();
+  expect(errant).toEqual([]);
+  expect(streamErrant).toEqual([]);
+  expect(await snapshot(t)).toEqual({ [`${t}:1`]: { v: "3" }, [`${t}:2`]: { v: "2" } });
+  expect(await redis.xlen(s)).toBe(2);
+});
