@@ -29,6 +29,9 @@ function isReplyError(error: unknown): boolean {
   return error instanceof Error && error.name === "ReplyError";
 }
 
+/** A pipeline failed because Redis did not hold a script the sink runs (see `RedisSinkTask.#check`). */
+const NO_SCRIPT = Symbol("NOSCRIPT");
+
 /** Redis's answer to EVALSHA of a script it does not hold. */
 function isNoScript(error: unknown): boolean {
   return isReplyError(error) && (error as Error).message.startsWith("NOSCRIPT");
@@ -38,16 +41,35 @@ function position(record: SinkRecord): string {
   return `${record.topic}/${record.kafkaPartition}/${record.kafkaOffset}`;
 }
 
+/** Pipelines a task keeps sent but not yet answered: a put returns once its own are sent. */
+const MAX_PIPELINES_IN_FLIGHT = 4;
+
+/** What Redis answered a pipeline, each command's error or result; null when MULTI/EXEC was aborted. */
+type Answers = Array<[error: Error | null, result: unknown]> | null;
+
+/** A pipeline sent and not yet checked: its writes, and its answers or why it got none. */
+interface InFlight {
+  readonly writes: readonly RecordCommands[];
+  readonly answered: Promise<{ answers: Answers } | { error: unknown }>;
+}
+
 /**
- * Writes each put straight to Redis, nothing buffered: one pipeline per redis.batch.size records (in
- * MULTI/EXEC with redis.multiexec), commands in record order, so each key sees its writes and deletes in
- * order. Every command is idempotent (SET, a hash replaced whole, SADD/SREM, ZADD/ZREM, a list member
- * moved to the tail, a stream append skipped when its Kafka position is already in), so a redelivered
- * batch leaves Redis as it was.
+ * Writes each put to Redis in pipelines of redis.batch.size records (in MULTI/EXEC with
+ * redis.multiexec), commands in record order through one connection, so each key sees its writes and
+ * deletes in order. Every command is idempotent (SET, a hash replaced whole, SADD/SREM, ZADD/ZREM, a
+ * list member moved to the tail, a stream append skipped when its Kafka position is already in), so
+ * writing a record again leaves Redis as it was.
  *
- * A connection failure throws RetriableError and the engine redelivers the whole batch; a command Redis
- * refuses (a key of another type, say) or a record that does not fit redis.type is reported through
- * `context.reportErrant` and the rest of the batch flows on.
+ * put returns once its pipelines are sent, with up to MAX_PIPELINES_IN_FLIGHT not yet answered, so that
+ * Redis works on one while the engine prepares the next; answers are checked in the order sent, by the
+ * next put or by flush, which waits for all of them before the engine commits offsets.
+ *
+ * A pipeline that failed (connection lost; Redis without the scripts) is kept, together with every
+ * pipeline sent after it, and all of them are sent again, in order and before anything newer, by the
+ * next put or flush: so no key ends with an older write after a newer one. While that fails, put and
+ * flush throw RetriableError; the engine then redelivers put's batch (not sent yet) and skips the offset
+ * commit. A command Redis refuses (a key of another type, say) or a record that does not fit redis.type
+ * is reported through `context.reportErrant` and the rest flows on.
  */
 export class RedisSinkTask implements SinkTask {
   readonly kind = "sink";
@@ -55,6 +77,10 @@ export class RedisSinkTask implements SinkTask {
   #stopping: Promise<void> | null = null;
   /** Keyspaces by topic, rendered once. */
   readonly #keyspaces = new Map<string, string>();
+  /** Pipelines sent and not yet checked, oldest first. */
+  #inFlight: InFlight[] = [];
+  /** Writes of failed pipelines (and of those sent after them), to send again before anything newer. */
+  #unsent: Array<readonly RecordCommands[]> = [];
 
   async start(config: ParsedConfig, context: SinkTaskContext): Promise<void> {
     const settings = redisSettings(config);
@@ -87,17 +113,32 @@ export class RedisSinkTask implements SinkTask {
         await running.context.reportErrant(record, error);
       }
     }
+    await this.#sendAgain(running);
     for (let start = 0; start < writes.length; start += running.settings.batchSize) {
-      await this.#execute(running, writes.slice(start, start + running.settings.batchSize));
+      await this.#check(running, MAX_PIPELINES_IN_FLIGHT - 1);
+      const chunk = writes.slice(start, start + running.settings.batchSize);
+      this.#inFlight.push({
+        writes: chunk,
+        answered: this.#send(running, chunk).then(
+          (answers) => ({ answers }),
+          (error: unknown) => ({ error }),
+        ),
+      });
     }
   }
 
-  /** Every put is written before it resolves: nothing to do. */
-  async flush(_offsets: ReadonlyMap<string, { partition: TopicPartition; offset: bigint }>): Promise<void> {}
+  /** Waits for every pipeline's answers and sends again what failed; throws while that fails. */
+  async flush(_offsets: ReadonlyMap<string, { partition: TopicPartition; offset: bigint }>): Promise<void> {
+    const running = this.#require();
+    await this.#check(running, 0);
+    await this.#sendAgain(running);
+  }
 
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       const redis = this.#running?.redis;
+      await Promise.all(this.#inFlight.map((sent) => sent.answered));
+      this.#inFlight = [];
       this.#running = null;
       if (redis === undefined) return;
       await redis.quit().catch(() => redis.disconnect());
@@ -121,36 +162,108 @@ export class RedisSinkTask implements SinkTask {
     return this.#running;
   }
 
-  /** Sends the writes in one pipeline (MULTI/EXEC with redis.multiexec) and returns each command's answer. */
-  async #send(
-    running: Running,
-    writes: readonly RecordCommands[],
-  ): Promise<{ results: Array<[error: Error | null, result: unknown]> | null; owners: SinkRecord[] }> {
+  /**
+   * Sends the writes in one pipeline (MULTI/EXEC with redis.multiexec) and returns Redis's answers.
+   * Throws RetriableError when the connection fails, EXTERNAL_FATAL when Redis discarded a transaction.
+   */
+  async #send(running: Running, writes: readonly RecordCommands[]): Promise<Answers> {
     const where = describeUri(running.settings.uri);
     const pipeline = running.settings.multiExec ? running.redis.multi() : running.redis.pipeline();
-    const owners: SinkRecord[] = [];
-    for (const { record, commands } of writes) {
-      for (const [name, ...args] of commands) {
-        pipeline.call(name, ...args);
-        owners.push(record);
-      }
+    for (const { commands } of writes) {
+      for (const [name, ...args] of commands) pipeline.call(name, ...args);
     }
-    let results: Array<[error: Error | null, result: unknown]> | null;
     try {
-      results = await pipeline.exec();
+      return await pipeline.exec();
     } catch (error) {
       if (isReplyError(error)) {
         throw new SluiceError(
           ErrorCode.EXTERNAL_FATAL,
           `${where} discarded the transaction: ${(error as Error).message}`,
-          {
-            cause: error,
-          },
+          { cause: error },
         );
       }
       throw new RetriableError(`cannot write to ${where}: ${(error as Error).message}`, { cause: error });
     }
-    return { results, owners };
+  }
+
+  /**
+   * Checks the answers of the oldest pipelines until at most `keep` are in flight. When one failed, it
+   * and every one sent after it become `#unsent`, to be sent again in order, and the failure is thrown
+   * (after loading the scripts, when Redis lacked them: the next put or flush then sends them again).
+   */
+  async #check(running: Running, keep: number): Promise<void> {
+    while (this.#inFlight.length > keep) {
+      const oldest = this.#inFlight[0] as InFlight;
+      const answered = await oldest.answered;
+      const failure = "error" in answered ? answered.error : this.#failureIn(running, answered.answers);
+      if (failure === null) {
+        this.#inFlight.shift();
+        await this.#reportRefused(running, oldest.writes, (answered as { answers: Answers }).answers);
+        continue;
+      }
+      const later = this.#inFlight;
+      this.#inFlight = [];
+      await Promise.all(later.map((sent) => sent.answered));
+      this.#unsent.push(...later.map((sent) => sent.writes));
+      if (failure === NO_SCRIPT) {
+        await this.#loadScripts(running);
+        await this.#sendAgain(running);
+        continue;
+      }
+      throw failure;
+    }
+  }
+
+  /** Sends `#unsent` again, one pipeline at a time, in order; throws at the first that fails. */
+  async #sendAgain(running: Running): Promise<void> {
+    while (this.#unsent.length > 0) {
+      await this.#check(running, 0);
+      const writes = this.#unsent[0] as readonly RecordCommands[];
+      let answers = await this.#send(running, writes);
+      if (this.#failureIn(running, answers) === NO_SCRIPT) {
+        await this.#loadScripts(running);
+        answers = await this.#send(running, writes);
+      }
+      const failure = this.#failureIn(running, answers);
+      if (failure !== null)
+        throw failure === NO_SCRIPT ? new RetriableError("Redis lost the sink's scripts again") : failure;
+      this.#unsent.shift();
+      await this.#reportRefused(running, writes, answers);
+    }
+  }
+
+  /** Why a pipeline's answers mean it must be sent again: NO_SCRIPT, a RetriableError, or null when none. */
+  #failureIn(running: Running, answers: Answers): RetriableError | typeof NO_SCRIPT | null {
+    const where = describeUri(running.settings.uri);
+    if (answers === null) return new RetriableError(`${where} aborted the transaction`);
+    for (const [error] of answers) {
+      if (error === null) continue;
+      if (isNoScript(error)) return NO_SCRIPT;
+      if (!isReplyError(error))
+        return new RetriableError(`cannot write to ${where}: ${error.message}`, { cause: error });
+    }
+    return null;
+  }
+
+  /** Reports the records whose commands Redis refused (a reply error) as errant, each once. */
+  async #reportRefused(running: Running, writes: readonly RecordCommands[], answers: Answers): Promise<void> {
+    const where = describeUri(running.settings.uri);
+    const owners: SinkRecord[] = [];
+    for (const { record, commands } of writes) for (const _ of commands) owners.push(record);
+    const refused = new Map<SinkRecord, Error>();
+    for (const [index, [error]] of (answers ?? []).entries()) {
+      if (error === null) continue;
+      const record = owners[index] as SinkRecord;
+      if (!refused.has(record)) refused.set(record, error);
+    }
+    for (const [record, error] of refused) {
+      await running.context.reportErrant(
+        record,
+        new DataError(`${where} refused the write of ${position(record)}: ${error.message}`, {
+          cause: error,
+        }),
+      );
+    }
   }
 
   /** Loads every script the commands run by SHA1 (see `Script`). */
@@ -161,34 +274,6 @@ export class RedisSinkTask implements SinkTask {
       throw new RetriableError(
         `cannot load the sink's scripts into ${describeUri(running.settings.uri)}: ${(error as Error).message}`,
         { cause: error },
-      );
-    }
-  }
-
-  async #execute(running: Running, writes: readonly RecordCommands[]): Promise<void> {
-    const where = describeUri(running.settings.uri);
-    let { results, owners } = await this.#send(running, writes);
-    if (results?.some(([error]) => isNoScript(error))) {
-      // Redis lost the scripts (a restart, SCRIPT FLUSH): load them and send the batch again; every
-      // command is idempotent, so what did run runs again harmlessly.
-      await this.#loadScripts(running);
-      ({ results, owners } = await this.#send(running, writes));
-    }
-    if (results === null) throw new RetriableError(`${where} aborted the transaction`);
-    const refused = new Map<SinkRecord, Error>();
-    for (const [index, [error]] of results.entries()) {
-      if (error === null) continue;
-      if (!isReplyError(error))
-        throw new RetriableError(`cannot write to ${where}: ${error.message}`, { cause: error });
-      const record = owners[index] as SinkRecord;
-      if (!refused.has(record)) refused.set(record, error);
-    }
-    for (const [record, error] of refused) {
-      await running.context.reportErrant(
-        record,
-        new DataError(`${where} refused the write of ${position(record)}: ${error.message}`, {
-          cause: error,
-        }),
       );
     }
   }

@@ -87,9 +87,10 @@ test("with errors.tolerance=none an errant record fails the put", async () => {
   );
 });
 
-test("an unreachable Redis makes put throw RetriableError, so the engine redelivers the batch", async () => {
+test("an unreachable Redis makes flush throw RetriableError, so the engine commits nothing", async () => {
   const { task } = await startTask(sinkConfig({ "redis.uri": "redis://127.0.0.1:1" }));
-  const failure = await task.put([record(topic("nowhere"), "1", { a: 1 })]).catch((error: unknown) => error);
+  await task.put([record(topic("nowhere"), "1", { a: 1 })]);
+  const failure = await task.flush(new Map()).catch((error: unknown) => error);
   await task.stop();
   expect(failure).toBeInstanceOf(RetriableError);
   expect((failure as Error).message).toMatch(/^cannot write to redis:\/\/127\.0\.0\.1:1: /);
