@@ -42,7 +42,7 @@ function position(record: SinkRecord): string {
 }
 
 /** Pipelines a task keeps sent but not yet answered: a put returns once its own are sent. */
-const MAX_PIPELINES_IN_FLIGHT = 4;
+const MAX_PIPELINES_IN_FLIGHT = 2;
 
 /** What Redis answered a pipeline, each command's error or result; null when MULTI/EXEC was aborted. */
 type Answers = Array<[error: Error | null, result: unknown]> | null;
