@@ -188,8 +188,8 @@ export class RedisSinkTask implements SinkTask {
 
   /**
    * Checks the answers of the oldest pipelines until at most `keep` are in flight. When one failed, it
-   * and every one sent after it become `#unsent`, to be sent again in order, and the failure is thrown
-   * (after loading the scripts, when Redis lacked them: the next put or flush then sends them again).
+   * and every one sent after it become `#unsent`, to be sent again in order: at once when Redis only
+   * lacked the scripts (they are loaded first), else by the next put or flush, and the failure is thrown.
    */
   async #check(running: Running, keep: number): Promise<void> {
     while (this.#inFlight.length > keep) {
