@@ -221,24 +221,30 @@ export class ElasticsearchSinkTask implements SinkTask {
   /** Returns unwritten entries to the front of the buffer, ahead of what was buffered since. */
   #putBack(entries: Buffered[]): void {
     if (entries.length === 0) return;
-    this.#buffer = entries.concat(this.#buffer);
-    this.#bufferedBytes = this.#buffer.reduce((sum, entry) => sum + entry.action.bytes, 0);
+    this.#replaceBuffer(entries.concat(this.#buffer));
     this.#bufferedSince = Date.now();
+  }
+
+  #replaceBuffer(entries: Buffered[]): void {
+    this.#buffer = entries;
+    this.#bufferedBytes = entries.reduce((sum, entry) => sum + entry.action.bytes, 0);
+  }
+
+  /** Starts a write of everything buffered as the one under way (`#writing`); callers check none runs. */
+  #beginWrite(running: Running): Promise<void> {
+    const write = this.#writeBuffer(running);
+    const done = () => {
+      this.#writing = null;
+    };
+    // Registered first, so that whoever awaits `write` finds the slot free again.
+    this.#writing = write.then(done, done);
+    return write;
   }
 
   /** Waits for the write under way, then writes everything buffered and throws what failed. */
   async #writeInTurn(running: Running): Promise<void> {
     while (this.#writing !== null) await this.#writing;
-    const write = this.#writeBuffer(running);
-    this.#writing = write.then(
-      () => {
-        this.#writing = null;
-      },
-      () => {
-        this.#writing = null;
-      },
-    );
-    await write;
+    await this.#beginWrite(running);
   }
 
   /**
@@ -248,14 +254,12 @@ export class ElasticsearchSinkTask implements SinkTask {
    */
   #startWrite(running: Running): void {
     if (this.#writing !== null || this.#buffer.length === 0 || this.#abort.signal.aborted) return;
-    this.#writing = this.#writeBuffer(running).then(
+    this.#beginWrite(running).then(
       () => {
-        this.#writing = null;
         if (this.#bufferIsDue(running.settings)) this.#startWrite(running);
         else this.#scheduleLinger();
       },
       (error: unknown) => {
-        this.#writing = null;
         if (isRetriable(error)) {
           this.#logger?.warn("writing buffered records failed; the next put or flush retries them", {
             error: (error as Error).message,
@@ -269,8 +273,7 @@ export class ElasticsearchSinkTask implements SinkTask {
 
   /** Forgets the buffered actions of one put, whose records the engine will hand over again. */
   #dropPut(put: number): void {
-    this.#buffer = this.#buffer.filter((entry) => entry.put !== put);
-    this.#bufferedBytes = this.#buffer.reduce((sum, entry) => sum + entry.action.bytes, 0);
+    this.#replaceBuffer(this.#buffer.filter((entry) => entry.put !== put));
   }
 
   /** After a put that left actions buffered, writes them once they have lingered long enough. */

@@ -247,14 +247,15 @@ export class RedisSinkTask implements SinkTask {
 
   /** Reports the records whose commands Redis refused (a reply error) as errant, each once. */
   async #reportRefused(running: Running, writes: readonly RecordCommands[], answers: Answers): Promise<void> {
+    if (answers === null || answers.every(([error]) => error === null)) return;
     const where = describeUri(running.settings.uri);
-    const owners: SinkRecord[] = [];
-    for (const { record, commands } of writes) for (const _ of commands) owners.push(record);
     const refused = new Map<SinkRecord, Error>();
-    for (const [index, [error]] of (answers ?? []).entries()) {
-      if (error === null) continue;
-      const record = owners[index] as SinkRecord;
-      if (!refused.has(record)) refused.set(record, error);
+    let index = 0;
+    for (const { record, commands } of writes) {
+      for (let i = 0; i < commands.length; i++, index++) {
+        const error = answers[index]?.[0];
+        if (error && !refused.has(record)) refused.set(record, error);
+      }
     }
     for (const [record, error] of refused) {
       await running.context.reportErrant(
