@@ -2,6 +2,7 @@ import type { Driver } from "neo4j-driver";
 import {
   DataError,
   ErrorCode,
+  isRetriable,
   type ParsedConfig,
   type SinkRecord,
   type SinkTask,
@@ -32,6 +33,18 @@ export const USER_AGENT = "sluice-neo4j-sink/0.1.0";
  * (one UNWIND statement per run of same-kind writes of a topic). Writes are MERGEs on keys, so a
  * batch written twice leaves the graph as once. A record that cannot be written goes to
  * `reportErrant`, and the rest of its batch is still written.
+ *
+ * A full batch is written in the background: put starts its transaction and returns, so that the engine
+ * polls and converts the next records while Neo4j runs it. One transaction runs at a time, so batches
+ * apply in order; put waits for the one under way before it starts another. flush waits for it and
+ * writes the rest, so the engine commits no offset of an unwritten record.
+ *
+ * A batch that fails goes back to the front of the buffer, ahead of newer writes. Until it is written,
+ * every put first writes it again, waiting, and throws RetriableError without taking its own records
+ * when that fails (the engine redelivers them after a backoff), and flush throws RetriableError (the
+ * engine skips that commit). So an outage neither loses nor reorders a write, and the buffer stays near
+ * one batch plus one put. A failure that cannot pass (errors.tolerance=none, a refused login) is thrown
+ * by the next put or flush.
  */
 export class Neo4jSinkTask implements SinkTask {
   readonly kind = "sink";
@@ -39,6 +52,10 @@ export class Neo4jSinkTask implements SinkTask {
   #context: SinkTaskContext | undefined;
   #driver: Driver | undefined;
   #pending: PendingWrite[] = [];
+  /** The transaction under way (it never rejects), or null. */
+  #writing: Promise<void> | null = null;
+  /** Why the last write failed, until a write succeeds; null while writes succeed. */
+  #failure: unknown = null;
   #stopping: Promise<void> | undefined;
 
   async start(config: ParsedConfig, context: SinkTaskContext): Promise<void> {
@@ -50,43 +67,80 @@ export class Neo4jSinkTask implements SinkTask {
   }
 
   /**
-   * Buffers the records' writes and writes every full batch. On a throw, the buffer is as it was
-   * before this call, so that the engine's redelivery of the same records neither loses nor repeats a
-   * write out of order (a batch already written is written again: MERGE makes that harmless).
+   * Buffers the records' writes and starts writing each full batch, one at a time; returns while the
+   * last one is under way. Throws RetriableError, having taken none of the records, while a batch that
+   * failed before still cannot be written.
    */
   async put(records: readonly SinkRecord[]): Promise<void> {
     const { batchSize } = this.#started();
-    const before = [...this.#pending];
+    await this.#writing;
+    if (this.#failure !== null) await this.#retryFailedBatch();
+    const before = this.#pending.length;
     try {
       for (const record of records) {
-        const write = await this.#toWrite(record);
-        if (write !== undefined) this.#pending.push(write);
-      }
-      while (this.#pending.length >= batchSize) {
-        await this.#write(this.#pending.slice(0, batchSize));
-        this.#pending.splice(0, batchSize);
+        const write = this.#toWrite(record);
+        if (write instanceof DataError) await this.#context?.reportErrant(record, write);
+        else this.#pending.push(write);
       }
     } catch (error) {
-      this.#pending = before;
+      this.#pending.length = before;
       throw error;
+    }
+    while (this.#pending.length >= batchSize) {
+      await this.#writing;
+      if (this.#failure !== null) return;
+      this.#writing = this.#writeFront().then(
+        () => {
+          this.#writing = null;
+        },
+        (error: unknown) => {
+          this.#writing = null;
+          this.#context?.logger.warn("writing a batch to Neo4j failed; the next put or flush retries it", {
+            error: error instanceof Error ? error.message : String(error),
+          });
+        },
+      );
     }
   }
 
   /** Writes everything buffered; when it resolves, every record put so far is in Neo4j. */
   async flush(): Promise<void> {
-    const { batchSize } = this.#started();
-    while (this.#pending.length > 0) {
-      await this.#write(this.#pending.slice(0, batchSize));
-      this.#pending.splice(0, batchSize);
-    }
+    this.#started();
+    await this.#writing;
+    if (this.#failure !== null && !isRetriable(this.#failure)) throw this.#failure;
+    while (this.#pending.length > 0) await this.#writeFront();
   }
 
   async stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#pending = [];
       await this.#driver?.close();
+      await this.#writing;
     })();
     return this.#stopping;
+  }
+
+  /** Throws a failure that cannot pass; else writes the batch that failed, or throws why it still fails. */
+  async #retryFailedBatch(): Promise<void> {
+    if (!isRetriable(this.#failure)) throw this.#failure;
+    await this.#writeFront();
+  }
+
+  /**
+   * Writes the first batch of the buffer. On failure the batch goes back to the front of the buffer,
+   * the failure is kept in `#failure` and thrown; on success `#failure` is cleared. Callers make sure
+   * no other write runs.
+   */
+  async #writeFront(): Promise<void> {
+    const batch = this.#pending.splice(0, this.#started().batchSize);
+    try {
+      await this.#write(batch);
+      this.#failure = null;
+    } catch (error) {
+      if (this.#stopping === undefined) this.#pending.unshift(...batch);
+      this.#failure = error;
+      throw error;
+    }
   }
 
   #started(): Neo4jSinkSettings {
@@ -95,8 +149,8 @@ export class Neo4jSinkTask implements SinkTask {
     return this.#settings;
   }
 
-  /** The record's write, or undefined when its data cannot be written and it was reported errant. */
-  async #toWrite(record: SinkRecord): Promise<PendingWrite | undefined> {
+  /** The record's write, or why its data cannot be written. */
+  #toWrite(record: SinkRecord): PendingWrite | DataError {
     const strategy = this.#started().strategies.get(record.topic);
     if (strategy === undefined) {
       throw new SluiceError(
@@ -108,8 +162,7 @@ export class Neo4jSinkTask implements SinkTask {
       return { ...strategy.toWrite(record), record, strategy };
     } catch (error) {
       if (!(error instanceof DataError)) throw error;
-      await this.#context?.reportErrant(record, error);
-      return undefined;
+      return error;
     }
   }
 

@@ -171,7 +171,8 @@ function responseOf(error: unknown): FetchResponse | undefined {
  * automatically), with Kafka's meaning: the offset is the next one to read.
  *
  * Fetching is demand-driven and per partition: a partition is fetched only when it is assigned, not
- * paused, and has no fetched records left, and no fetch starts while fetch.max.bytes of records are
+ * paused, and has at most half of max.partition.fetch.bytes of fetched records left (so the next fetch
+ * reads ahead while the rest is polled), and no fetch starts while fetch.max.bytes of records are
  * buffered. Pausing drops what was buffered for the partition (it is fetched again on resume), so
  * memory stays near fetch.max.bytes (plus one in-flight response per broker) whatever the lag.
  *
@@ -711,15 +712,21 @@ export class KafkaSinkConsumer {
     return out;
   }
 
-  /** Starts one fetch per broker for the partitions that need records, unless enough are buffered. */
+  /**
+   * Starts one fetch per broker for the partitions that need records, unless enough are buffered. A
+   * partition needs records once it holds at most half of max.partition.fetch.bytes: the next fetch
+   * reads ahead while poll hands out the rest, so a lagging partition holds at most about 1.5 times
+   * max.partition.fetch.bytes and the sink rarely waits for a round trip.
+   */
   #startFetches(): void {
     if (this.#closed || this.#bufferedBytes >= this.#tuning.fetchMaxBytes) return;
+    const readAheadBytes = this.#tuning.maxPartitionFetchBytes / 2;
     const now = performance.now();
     const wanted: PartitionState[] = [];
     let nextRetry = Number.POSITIVE_INFINITY;
     for (const state of this.#partitions.values()) {
       if (state.paused || state.fetchOffset === null || state.fetching !== null) continue;
-      if (state.bufferHead < state.buffer.length) continue;
+      if (state.bufferedBytes > readAheadBytes) continue;
       if (state.retryAt > now) {
         nextRetry = Math.min(nextRetry, state.retryAt);
         continue;
@@ -840,6 +847,11 @@ export class KafkaSinkConsumer {
 
   #append(state: PartitionState, fetchOffset: bigint, batches: readonly RecordsBatch[]): void {
     const { topic, partition } = state.tp;
+    if (state.bufferHead > 0) {
+      // Read ahead: the records already returned leave the buffer, so that it never grows past them.
+      state.buffer = state.buffer.slice(state.bufferHead);
+      state.bufferHead = 0;
+    }
     let next = fetchOffset;
     for (const batch of batches) {
       const lastOffset = batch.firstOffset + BigInt(batch.lastOffsetDelta);

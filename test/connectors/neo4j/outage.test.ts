@@ -1,4 +1,5 @@
-// Invariant: while Neo4j cannot be reached, put and flush throw RetriableError and keep their buffer, so
+// Invariant: a batch that fails while Neo4j cannot be reached stays buffered ahead of newer records; until
+// it is written, put throws RetriableError without taking its records and flush throws RetriableError, so
 // that the engine's redelivery (put) or next flush, once Neo4j is back, writes every record once, in order.
 import { afterAll, expect, test } from "vitest";
 import { RetriableError } from "../../../runtime/api/index.ts";
@@ -12,7 +13,7 @@ afterAll(async () => {
   await graph.close();
 });
 
-test("an outage makes put throw RetriableError; redelivery after it writes every record once, in order", async () => {
+test("a batch that failed in an outage is written first once Neo4j is back; puts meanwhile throw RetriableError", async () => {
   const port = await proxy.start();
   const { task, errant } = await startTask(
     sinkConfig({
@@ -29,6 +30,7 @@ test("an outage makes put throw RetriableError; redelivery after it writes every
     record("items", { id: 9 }, { id: 9, v: "z" }),
     record("items", { id: 9 }, { id: 9, v: "zz" }),
   ]);
+  await task.flush(new Map());
   expect(await rows(`MATCH (n:${item}) RETURN n.id AS id, n.v AS v`)).toEqual([
     { id: 1, v: "a" },
     { id: 9, v: "zz" },
@@ -36,21 +38,24 @@ test("an outage makes put throw RetriableError; redelivery after it writes every
 
   await task.put([record("items", { id: 1 }, { id: 1, v: "b" })]);
   await proxy.stop();
-  const redelivered = [
+  // Fills a batch (b, delete, c), whose transaction fails in the background; x stays buffered.
+  await task.put([
     record("items", { id: 1 }, null),
     record("items", { id: 1 }, { id: 1, v: "c" }),
     record("items", { id: 2 }, { id: 2, v: "x" }),
-  ];
-  const failure = await task.put(redelivered).catch((error: unknown) => error);
+  ]);
+  const later = [record("items", { id: 2 }, { id: 2, v: "y" })];
+  const failure = await task.put(later).catch((error: unknown) => error);
   expect(failure).toBeInstanceOf(RetriableError);
   expect(failure).toMatchObject({ code: "EXTERNAL_TRANSIENT", retriable: true });
+  await expect(task.flush(new Map())).rejects.toBeInstanceOf(RetriableError);
 
   await proxy.start();
-  await task.put(redelivered);
+  await task.put(later);
   await task.flush(new Map());
   expect(await rows(`MATCH (n:${item}) RETURN n.id AS id, n.v AS v ORDER BY id`)).toEqual([
     { id: 1, v: "c" },
-    { id: 2, v: "x" },
+    { id: 2, v: "y" },
     { id: 9, v: "zz" },
   ]);
   expect(errant).toEqual([]);

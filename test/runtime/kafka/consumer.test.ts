@@ -226,6 +226,25 @@ test("memory stays bounded by fetch.max.bytes however far behind the consumer is
   expect(offsets(await sink.poll(1, signal(), 5000))).toEqual([200n]);
 });
 
+test("the next fetch of a partition reads ahead while its buffer is half spent, and records stay in order", async () => {
+  const topic = await createTopic("test-consumer-read-ahead");
+  await produce(topic, 400, { valueBytes: 1000, maxRequestSize: 16_384 });
+  const sink = consumer({
+    connectorName: uniqueName("read-ahead"),
+    topics: [topic],
+    settings: fastConsumerSettings({ "max.partition.fetch.bytes": 65_536 }),
+  });
+  const read = await pollRecords(sink, 1);
+  // One fetch of at most 64 KiB is buffered; taking most of it leaves under half.
+  read.push(...(await sink.poll(45, signal(), 2000)));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  // What is left of the first fetch plus the next one, fetched before the first ran dry.
+  expect(sink.bufferedBytes).toBeGreaterThan(65_536);
+  expect(sink.bufferedBytes).toBeLessThanOrEqual(65_536 / 2 + 65_536 + 16_384);
+  while (read.length < 400) read.push(...(await sink.poll(100, signal(), 2000)));
+  expect(offsets(read)).toEqual(Array.from({ length: 400 }, (_, i) => BigInt(i)));
+});
+
 test("auto.offset.reset=latest starts a group without commits at the end of the partition", async () => {
   const topic = await createTopic("test-consumer-latest");
   await produce(topic, 3);
