@@ -137,7 +137,7 @@ export class Neo4jSinkTask implements SinkTask {
       await this.#write(batch);
       this.#failure = null;
     } catch (error) {
-      if (this.#stopping === undefined) this.#pending.unshift(...batch);
+      if (this.#stopping === undefined) this.#pending = batch.concat(this.#pending);
       this.#failure = error;
       throw error;
     }

@@ -10,9 +10,46 @@ const FLOAT_TYPES: ReadonlySet<string> = new Set(["float32", "float64"]);
 /**
  * A record value as a Bolt parameter. A JavaScript number is sent as an integer when its schema says
  * so or, without a schema, when it is whole (Bolt would send every number as a float); bytes become
- * Neo4j byte arrays; objects and Maps become maps.
+ * Neo4j byte arrays; objects and Maps become maps. Throws a DataError naming where in the value
+ * something has no Neo4j equivalent (`at address.lines[2]`).
  */
-export function toNeo4j(value: unknown, schema?: Schema, path = ""): unknown {
+export function toNeo4j(value: unknown, schema?: Schema): unknown {
+  try {
+    return convert(value, schema);
+  } catch (error) {
+    if (!(error instanceof Unconvertible)) throw error;
+    throw new DataError(
+      `${error.what} ${error.path === "" ? "in the record" : `at ${error.path}`} ${error.why}`,
+    );
+  }
+}
+
+/**
+ * Thrown inside `convert`; each level it passes through puts its own step in front of `path`, so that
+ * a path is built only for a value that fails, not for every field of every record.
+ */
+class Unconvertible extends Error {
+  readonly what: string;
+  readonly why: string;
+  path = "";
+
+  constructor(what: string, why: string) {
+    super(`${what} ${why}`);
+    this.what = what;
+    this.why = why;
+  }
+
+  /** Rethrows `error`, an Unconvertible found one step (`.key` or `[i]`) further in, with that step. */
+  static within(error: unknown, step: string): never {
+    if (error instanceof Unconvertible) {
+      const inner = error.path;
+      error.path = inner === "" || inner.startsWith("[") ? `${step}${inner}` : `${step}.${inner}`;
+    }
+    throw error;
+  }
+}
+
+function convert(value: unknown, schema: Schema | undefined): unknown {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
     case "number": {
@@ -21,7 +58,7 @@ export function toNeo4j(value: unknown, schema?: Schema, path = ""): unknown {
     }
     case "bigint":
       if (value < INT64_MIN || value > INT64_MAX) {
-        throw new DataError(`${value} ${at(path)} does not fit Neo4j's 64-bit integers`);
+        throw new Unconvertible(String(value), "does not fit Neo4j's 64-bit integers");
       }
       return value;
     case "string":
@@ -29,23 +66,42 @@ export function toNeo4j(value: unknown, schema?: Schema, path = ""): unknown {
       return value;
   }
   if (value instanceof Uint8Array) return new Int8Array(value.buffer, value.byteOffset, value.byteLength);
-  if (Array.isArray(value)) return value.map((item, i) => toNeo4j(item, schema?.items, `${path}[${i}]`));
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      try {
+        out[i] = convert(value[i], schema?.items);
+      } catch (error) {
+        Unconvertible.within(error, `[${i}]`);
+      }
+    }
+    return out;
+  }
   if (value instanceof Map) {
-    return Object.fromEntries(
-      [...value].map(([k, v]) => [String(k), toNeo4j(v, schema?.values, child(path, String(k)))]),
-    );
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of value) {
+      try {
+        out[String(k)] = convert(v, schema?.values);
+      } catch (error) {
+        Unconvertible.within(error, String(k));
+      }
+    }
+    return out;
   }
   if (typeof value === "object") {
     const fields = schema?.type === "struct" ? fieldSchemas(schema) : undefined;
     const out: Record<string, unknown> = {};
     for (const k in value) {
       if (!Object.hasOwn(value, k)) continue;
-      const item = (value as Record<string, unknown>)[k];
-      out[k] = toNeo4j(item, fields ? fields.get(k) : schema?.values, child(path, k));
+      try {
+        out[k] = convert((value as Record<string, unknown>)[k], fields ? fields.get(k) : schema?.values);
+      } catch (error) {
+        Unconvertible.within(error, k);
+      }
     }
     return out;
   }
-  throw new DataError(`${typeof value} ${at(path)} has no Neo4j equivalent`);
+  throw new Unconvertible(typeof value, "has no Neo4j equivalent");
 }
 
 const FIELD_SCHEMAS = new WeakMap<Schema, ReadonlyMap<string, Schema>>();
@@ -58,14 +114,6 @@ function fieldSchemas(struct: Schema): ReadonlyMap<string, Schema> {
     FIELD_SCHEMAS.set(struct, fields);
   }
   return fields;
-}
-
-function at(path: string): string {
-  return path === "" ? "in the record" : `at ${path}`;
-}
-
-function child(path: string, key: string): string {
-  return path === "" ? key : `${path}.${key}`;
 }
 
 /** The record's Kafka timestamp as a Neo4j DATETIME in UTC. */
