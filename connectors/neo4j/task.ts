@@ -73,8 +73,7 @@ export class Neo4jSinkTask implements SinkTask {
    */
   async put(records: readonly SinkRecord[]): Promise<void> {
     const { batchSize } = this.#started();
-    await this.#writing;
-    if (this.#failure !== null) await this.#retryFailedBatch();
+    await this.#settle();
     const before = this.#pending.length;
     try {
       for (const record of records) {
@@ -106,8 +105,7 @@ export class Neo4jSinkTask implements SinkTask {
   /** Writes everything buffered; when it resolves, every record put so far is in Neo4j. */
   async flush(): Promise<void> {
     this.#started();
-    await this.#writing;
-    if (this.#failure !== null && !isRetriable(this.#failure)) throw this.#failure;
+    await this.#settle();
     while (this.#pending.length > 0) await this.#writeFront();
   }
 
@@ -120,8 +118,13 @@ export class Neo4jSinkTask implements SinkTask {
     return this.#stopping;
   }
 
-  /** Throws a failure that cannot pass; else writes the batch that failed, or throws why it still fails. */
-  async #retryFailedBatch(): Promise<void> {
+  /**
+   * Waits for the write under way. After a failed write, throws a failure that cannot pass; else
+   * writes the batch that failed, or throws why it still fails.
+   */
+  async #settle(): Promise<void> {
+    await this.#writing;
+    if (this.#failure === null) return;
     if (!isRetriable(this.#failure)) throw this.#failure;
     await this.#writeFront();
   }
